@@ -1,0 +1,201 @@
+//! kefu's configuration: one TOML file (`kefu.toml`), every field optional with a documented default.
+//!
+//! Lookup order: `--config FILE`, then `$KEFU_CONFIG`, then `./kefu.toml` if present, else built-in defaults.
+//! A few paths can also be overridden by environment variables (`KEFU_MODELS_DIR`, `KEFU_DB`) so that tests
+//! and containers need no file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Errors while reading the configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+}
+
+/// The whole configuration. See `kefu.toml` at the repository root for a commented example.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub models: ModelsConfig,
+    pub asr: AsrConfig,
+    pub tts: TtsConfig,
+    pub store: StoreConfig,
+    pub server: ServerConfig,
+}
+
+/// Where models live and where downloads are cached.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelsConfig {
+    /// Directory holding the fetched models (default `models`, env `KEFU_MODELS_DIR`).
+    pub dir: PathBuf,
+    /// Download cache, outside the clone (default `~/.cache/kefu`, env `KEFU_CACHE_DIR`).
+    pub cache_dir: PathBuf,
+}
+
+impl Default for ModelsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("models"),
+            cache_dir: default_cache_dir(),
+        }
+    }
+}
+
+fn default_cache_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cache").join("kefu"))
+        .unwrap_or_else(|| PathBuf::from(".cache/kefu"))
+}
+
+/// Speech recognition (whisper.cpp).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AsrConfig {
+    /// Model name from the manifest: `base` (multilingual) or `tiny.en`.
+    pub model: String,
+    /// `zh`, `en` or `auto`.
+    pub language: String,
+    /// CPU threads per inference (default: all cores).
+    pub threads: usize,
+    /// Inference states kept ready; this many utterances are decoded at once.
+    pub workers: usize,
+}
+
+impl Default for AsrConfig {
+    fn default() -> Self {
+        Self {
+            model: "base".into(),
+            language: "auto".into(),
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            workers: 1,
+        }
+    }
+}
+
+/// Speech synthesis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TtsConfig {
+    /// English voice: `piper-joe` (neural) or `espeak` (fallback).
+    pub en_voice: String,
+    /// Mandarin voice: `espeak` until a neural Mandarin voice is installed.
+    pub zh_voice: String,
+    /// Speaking rate multiplier (1.0 = the voice's natural rate).
+    pub speed: f32,
+    /// CPU threads for synthesis.
+    pub threads: usize,
+}
+
+impl Default for TtsConfig {
+    fn default() -> Self {
+        Self {
+            en_voice: "piper-joe".into(),
+            zh_voice: "espeak".into(),
+            speed: 1.0,
+            threads: 1,
+        }
+    }
+}
+
+/// The store (orders, products, customers, tickets, calls).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite database file (default `kefu.db`, env `KEFU_DB`); created and migrated on first use.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("kefu.db"),
+        }
+    }
+}
+
+/// HTTP server (`kefu serve`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address for the web API and pages.
+    pub http_bind: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            http_bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration as described in the module docs and applies environment overrides.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        let from_env = std::env::var_os("KEFU_CONFIG").map(PathBuf::from);
+        let path = explicit.map(Path::to_path_buf).or(from_env).or_else(|| {
+            let local = PathBuf::from("kefu.toml");
+            local.is_file().then_some(local)
+        });
+        let mut config = match path {
+            Some(path) => Self::from_file(&path)?,
+            None => Self::default(),
+        };
+        config.apply_env();
+        Ok(config)
+    }
+
+    /// Parses one TOML file (no environment overrides).
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })
+    }
+
+    fn apply_env(&mut self) {
+        if let Some(dir) = std::env::var_os("KEFU_MODELS_DIR") {
+            self.models.dir = dir.into();
+        }
+        if let Some(dir) = std::env::var_os("KEFU_CACHE_DIR") {
+            self.models.cache_dir = dir.into();
+        }
+        if let Some(db) = std::env::var_os("KEFU_DB") {
+            self.store.path = db.into();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c: Config = toml::from_str("").unwrap();
+        assert_eq!(c.asr.model, "base");
+        assert_eq!(c.server.http_bind, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn unknown_field_is_rejected_with_its_name() {
+        let err = toml::from_str::<Config>("[asr]\nmodle = \"base\"\n").unwrap_err();
+        assert!(err.to_string().contains("modle"), "{err}");
+    }
+}

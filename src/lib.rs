@@ -1,0 +1,7 @@
+//! kefu (客服): a voice-first AI customer-service server for e-commerce.
+//!
+//! Doors (SIP/RTP, WebRTC, replay, microphone, text) move bytes; the call core is a sans-IO state machine;
+//! shared engines (ASR, TTS, dialogue, store) are loaded once and used by every call.
+
+pub mod config;
+pub mod lang;
