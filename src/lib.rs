@@ -6,3 +6,5 @@
 pub mod audio;
 pub mod config;
 pub mod lang;
+pub mod models;
+pub mod speech;

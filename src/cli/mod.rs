@@ -1,0 +1,4 @@
+//! Command bodies of the `kefu` CLI, one module per command group.
+
+pub mod models;
+pub mod speech;
