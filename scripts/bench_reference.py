@@ -3,7 +3,7 @@
 
 Mirrors kefu's decoding settings (greedy, temperature 0 without fallback, one segment, no timestamps, no context,
 fixed language, same thread count, audio context and token cap): load once, warm up once, then time N runs.
-Prints one JSON object on stdout: {"times": [seconds...], "text": "...", "system_info": "..."}.
+Prints one JSON object on stdout: {"times": [wall seconds...], "cpu": [CPU seconds...], "text": "...", "system_info": "..."}.
 Run it with the interpreter installed by scripts/bench-reference.sh.
 """
 import argparse
@@ -68,14 +68,15 @@ def main():
         return "".join(s.text for s in model.transcribe(samples)).strip()
 
     run()  # warm-up
-    times = []
+    times, cpu = [], []
     text = ""
     for _ in range(args.runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         text = run()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
     info = pw.whisper_print_system_info() if hasattr(pw, "whisper_print_system_info") else ""
-    print(json.dumps({"times": times, "text": text, "system_info": str(info).strip(), "pid": os.getpid()}))
+    print(json.dumps({"times": times, "cpu": cpu, "text": text, "system_info": str(info).strip(), "pid": os.getpid()}))
 
 
 if __name__ == "__main__":

@@ -60,26 +60,43 @@ pub fn run(cmd: BenchCmd, config: &Config) -> Result<()> {
     }
 }
 
-/// Timings of one engine on one model.
+/// Timings of one engine on one model: wall-clock and CPU seconds (all threads) per run.
 struct Timing {
     times: Vec<f64>,
+    cpu: Vec<f64>,
     text: String,
 }
 
 impl Timing {
     fn median(&self) -> f64 {
-        let mut t = self.times.clone();
-        t.sort_by(f64::total_cmp);
-        match t.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => t[n / 2],
-            n => (t[n / 2 - 1] + t[n / 2]) / 2.0,
-        }
+        median(&self.times)
     }
 
     fn min(&self) -> f64 {
         self.times.iter().copied().fold(f64::INFINITY, f64::min)
     }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut t = values.to_vec();
+    t.sort_by(f64::total_cmp);
+    match t.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => t[n / 2],
+        n => (t[n / 2 - 1] + t[n / 2]) / 2.0,
+    }
+}
+
+/// CPU time of this process (user + system, all threads) from `/proc/self/stat`, which counts in
+/// USER_HZ = 100 ticks per second on Linux. On a shared machine this is steadier than wall-clock time.
+fn process_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14, 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 fn asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
@@ -126,8 +143,8 @@ fn asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
         prompt: None,
     };
     println!(
-        "{:<16} {:<10} {:>9} {:>9} {:>7}  text",
-        "model", "engine", "median", "min", "RTF"
+        "{:<16} {:<10} {:>9} {:>9} {:>7} {:>9}  text",
+        "model", "engine", "median", "min", "RTF", "CPU"
     );
     for name in &args.models {
         asr.model = name.clone();
@@ -136,14 +153,19 @@ fn asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
         let warm = engine.transcribe(&samples, &opts)?;
         let mut kefu = Timing {
             times: Vec::with_capacity(args.runs),
+            cpu: Vec::with_capacity(args.runs),
             text: warm.text.clone(),
         };
         let mut audio_ctx = warm.audio_ctx;
         let mut retries = 0;
         for _ in 0..args.runs {
+            let cpu_before = process_cpu_secs();
             let started = Instant::now();
             let t = engine.transcribe(&samples, &opts)?;
             kefu.times.push(started.elapsed().as_secs_f64());
+            if let (Some(before), Some(after)) = (cpu_before, process_cpu_secs()) {
+                kefu.cpu.push(after - before);
+            }
             retries += usize::from(t.retried);
             audio_ctx = t.audio_ctx;
             kefu.text = t.text;
@@ -172,15 +194,16 @@ fn asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
         print_row(&model, "reference", &reference, audio_secs);
         let ratio = kefu.median() / reference.median();
         println!(
-            "{:<16} {:<10} {:>9.2} {:>9.2}          {}",
+            "{:<16} {:<10} {:>9.2} {:>9.2}         {:>9.2}  {}",
             model,
             "ratio",
             ratio,
             kefu.min() / reference.min(),
+            median(&kefu.cpu) / median(&reference.cpu),
             if ratio <= 1.0 {
-                "kefu/reference (median, min): target ≤ 1.0 met"
+                "kefu/reference (median, min, CPU): target ≤ 1.0 met"
             } else {
-                "kefu/reference (median, min): SLOWER than the reference (target ≤ 1.0)"
+                "kefu/reference (median, min, CPU): SLOWER than the reference (target ≤ 1.0)"
             }
         );
     }
@@ -189,12 +212,13 @@ fn asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
 
 fn print_row(model: &str, engine: &str, t: &Timing, audio_secs: f64) {
     println!(
-        "{:<16} {:<10} {:>7.3} s {:>7.3} s {:>7.3}  {:?}",
+        "{:<16} {:<10} {:>7.3} s {:>7.3} s {:>7.3} {:>7.3} s  {:?}",
         model,
         engine,
         t.median(),
         t.min(),
         t.median() / audio_secs,
+        median(&t.cpu),
         t.text
     );
 }
@@ -260,6 +284,7 @@ fn run_reference(
     #[derive(serde::Deserialize)]
     struct Report {
         times: Vec<f64>,
+        cpu: Vec<f64>,
         text: String,
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -268,6 +293,7 @@ fn run_reference(
         .with_context(|| format!("reading the reference's report {line:?}"))?;
     Ok(Timing {
         times: report.times,
+        cpu: report.cpu,
         text: report.text,
     })
 }
