@@ -5,3 +5,5 @@
 
 pub mod config;
 pub mod lang;
+pub mod models;
+pub mod speech;

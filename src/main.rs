@@ -1,5 +1,7 @@
 //! The `kefu` command line.
 
+mod cli;
+
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -7,7 +9,11 @@ use clap::{Parser, Subcommand};
 use kefu::config::Config;
 
 #[derive(Parser)]
-#[command(name = "kefu", version, about = "Voice-first AI customer service for e-commerce")]
+#[command(
+    name = "kefu",
+    version,
+    about = "Voice-first AI customer service for e-commerce"
+)]
 struct Cli {
     /// Configuration file (default: $KEFU_CONFIG, then ./kefu.toml, then built-in defaults).
     #[arg(long, global = true)]
@@ -20,6 +26,13 @@ struct Cli {
 enum Command {
     /// Print the effective configuration as TOML.
     Config,
+    /// Synthesise text to a WAV file: `kefu say "text" --lang en -o out.wav`.
+    Say(cli::say::SayArgs),
+    /// Measure speed (prints; nothing is asserted).
+    Bench {
+        #[command(subcommand)]
+        what: cli::bench::BenchCommand,
+    },
 }
 
 fn main() -> Result<()> {
@@ -34,6 +47,8 @@ fn main() -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+        Command::Say(args) => cli::say::run(&config, args)?,
+        Command::Bench { what } => cli::bench::run(&config, what)?,
     }
     Ok(())
 }

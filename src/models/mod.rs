@@ -1,0 +1,3 @@
+//! Model files: fetching, conversion and preparation for the speech engines.
+
+pub mod piper_voice;
