@@ -136,8 +136,13 @@ fn espeak_voices_are_safe_from_many_threads() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(lengths[0], lengths[2]);
-    assert_eq!(lengths[1], lengths[3]);
+    // espeak-ng varies a sentence's length by a few samples from run to run; interleaved audio would not.
+    let close = |a: usize, b: usize| a.abs_diff(b) * 100 < a.max(b);
+    assert!(
+        close(lengths[0], lengths[2]) && close(lengths[1], lengths[3]),
+        "{lengths:?}"
+    );
+    assert!(!close(lengths[0], lengths[1]), "{lengths:?}");
 }
 
 #[test]
@@ -185,7 +190,7 @@ fn prompts_come_from_the_cache_without_synthesising() {
         .prompt("greeting", "您好，欢迎致电客服中心。", Lang::Zh)
         .unwrap();
     let made = engine.sentences_synthesized();
-    assert_eq!(made, 2);
+    assert_eq!(made, 1);
     let again = engine
         .prompt("greeting", "您好，欢迎致电客服中心。", Lang::Zh)
         .unwrap();
@@ -207,7 +212,7 @@ fn prompts_come_from_the_cache_without_synthesising() {
     faster
         .prompt("greeting", "您好，欢迎致电客服中心。", Lang::Zh)
         .unwrap();
-    assert_eq!(faster.sentences_synthesized(), 2);
+    assert_eq!(faster.sentences_synthesized(), 1);
 }
 
 #[test]

@@ -124,13 +124,14 @@ fn width(text: &str) -> usize {
         .sum()
 }
 
-/// Cuts a sentence at commas once the current piece is past [`MAX_WIDTH`]; "1,000" is not a comma break.
+/// Cuts a sentence longer than [`MAX_WIDTH`] at commas, packing whole clauses into pieces of at most that width
+/// (a longer clause stays whole). "1,000" is not a comma break.
 fn split_long(sentence: &str) -> Vec<String> {
     if width(sentence) <= MAX_WIDTH {
         return vec![sentence.to_string()];
     }
     let chars: Vec<char> = sentence.chars().collect();
-    let mut pieces = Vec::new();
+    let mut clauses = Vec::new();
     let mut start = 0;
     for i in 0..chars.len() {
         let breaks = match chars[i] {
@@ -138,15 +139,21 @@ fn split_long(sentence: &str) -> Vec<String> {
             ',' => chars.get(i + 1).is_none_or(|n| n.is_whitespace()),
             _ => false,
         };
-        let piece: String = chars[start..=i].iter().collect();
-        // Leave at least a few words after the cut, or the tail is a stub.
-        let rest: String = chars[i + 1..].iter().collect();
-        if breaks && width(&piece) >= MAX_WIDTH && width(rest.trim()) >= 10 {
-            push_sentence(&mut pieces, piece);
+        if breaks {
+            clauses.push(chars[start..=i].iter().collect::<String>());
             start = i + 1;
         }
     }
-    push_sentence(&mut pieces, chars[start..].iter().collect());
+    clauses.push(chars[start..].iter().collect());
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for clause in clauses {
+        if !current.trim().is_empty() && width(current.trim()) + width(clause.trim()) > MAX_WIDTH {
+            push_sentence(&mut pieces, std::mem::take(&mut current));
+        }
+        current.push_str(&clause);
+    }
+    push_sentence(&mut pieces, current);
     pieces
 }
 
@@ -213,13 +220,17 @@ mod tests {
         let en = "Your refund of 1,299 dollars was approved this morning by our billing team, \
                   and it should reach your card within three to five working days, depending on your bank.";
         let pieces = split(en);
-        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert_eq!(pieces.len(), 3, "{pieces:?}");
         assert!(pieces[0].ends_with("billing team,"), "{pieces:?}");
-        assert!(pieces.iter().all(|p| !p.ends_with("1,")));
+        assert!(pieces.iter().all(|p| width(p) <= MAX_WIDTH));
+        let one_clause =
+            "Please keep the receipt that came with the parcel because the courier will ask for it";
+        assert_eq!(split(&format!("{one_clause} {one_clause}.")).len(), 1);
         let zh = "您的退款申请已经通过审核，款项将在三到五个工作日内原路退回到您的支付账户，\
                   如果超过时间仍未到账，请联系您的开户银行或者再次拨打我们的客服热线。";
         let pieces = split(zh);
         assert!(pieces.len() >= 2, "{pieces:?}");
+        assert!(pieces.iter().all(|p| width(p) <= MAX_WIDTH), "{pieces:?}");
         assert_eq!(pieces.concat(), zh);
     }
 
