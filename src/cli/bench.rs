@@ -4,15 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Subcommand;
+use kefu::audio::wav;
 use kefu::config::Config;
 use kefu::lang::Lang;
 use kefu::speech::tts::espeak::EspeakVoice;
 use kefu::speech::tts::{TtsEngine, Voice};
 use kefu::speech::vad::{self, Vad, VadModel};
-
-use super::pcm_wav;
 
 /// Real English speech shipped by Debian's `pocketsphinx-testdata`.
 const LIBRIVOX_DIR: &str = "/usr/share/pocketsphinx/test/data/librivox";
@@ -51,16 +50,9 @@ fn bench_vad(config: &Config, mut wavs: Vec<PathBuf>) -> Result<()> {
         1,
     )?);
     let mut audio = Vec::new();
-    for wav in &wavs {
-        let (samples, rate) = pcm_wav::read(wav)?;
-        if rate != vad::SAMPLE_RATE {
-            bail!(
-                "{}: {rate} Hz, the VAD needs {} Hz",
-                wav.display(),
-                vad::SAMPLE_RATE
-            );
-        }
-        audio.push(samples);
+    for path in &wavs {
+        let pcm = wav::read(path)?.to_rate(vad::SAMPLE_RATE)?;
+        audio.push(pcm.samples);
     }
     // Warm-up: the first inference allocates.
     Vad::new(Arc::clone(&model)).push(&[0.0; vad::WINDOW])?;

@@ -1,5 +1,6 @@
-//! Command bodies of the `kefu` binary, one module per command group.
+//! Command bodies of the `kefu` CLI, one module per command group.
 
 pub mod bench;
-pub mod pcm_wav;
+pub mod models;
 pub mod say;
+pub mod speech;

@@ -5,11 +5,10 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 use clap::Args;
+use kefu::audio::{Pcm, wav};
 use kefu::config::Config;
 use kefu::lang::Lang;
 use kefu::speech::tts::TtsEngine;
-
-use super::pcm_wav;
 
 /// Arguments of `kefu say`.
 #[derive(Args)]
@@ -34,11 +33,14 @@ pub fn run(config: &Config, args: SayArgs) -> Result<()> {
         .or_else(|| Lang::detect(&args.text))
         .unwrap_or(Lang::En);
     let mut tts = config.tts.clone();
+    // Only this language is spoken: give the other the voice that loads instantly.
+    let (wanted, other) = match lang {
+        Lang::En => (&mut tts.en_voice, &mut tts.zh_voice),
+        Lang::Zh => (&mut tts.zh_voice, &mut tts.en_voice),
+    };
+    *other = "espeak".into();
     if let Some(voice) = args.voice {
-        match lang {
-            Lang::En => tts.en_voice = voice,
-            Lang::Zh => tts.zh_voice = voice,
-        }
+        *wanted = voice;
     }
     let loading = Instant::now();
     let engine = TtsEngine::load(&config.models.dir, &tts)?;
@@ -59,8 +61,12 @@ pub fn run(config: &Config, args: SayArgs) -> Result<()> {
     let Some(first_audio) = first_audio else {
         bail!("nothing to say: the text has no words");
     };
-    pcm_wav::write(&args.output, &samples, sample_rate)?;
-    let audio_secs = samples.len() as f64 / f64::from(sample_rate);
+    let pcm = Pcm {
+        samples,
+        sample_rate,
+    };
+    wav::write(&args.output, &pcm)?;
+    let audio_secs = pcm.duration_secs();
     eprintln!(
         "voice {} ({lang}): {sentences} sentence(s), {audio_secs:.2} s of audio at {sample_rate} Hz -> {}",
         engine.voice(lang).name(),

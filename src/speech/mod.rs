@@ -1,5 +1,6 @@
-//! Speech: voice activity detection, recognition and synthesis engines shared by all calls.
+//! Speech engines shared by every call: recognition (Whisper), voice activity detection, synthesis.
 
+pub mod asr;
 pub mod onnx;
 pub mod tts;
 pub mod vad;
