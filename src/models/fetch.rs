@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::ggml::{WhisperSources, convert_whisper};
 use super::integrity::{self, FileState, sha256_file};
 use super::manifest::{Build, ModelSpec, Take};
-use super::{ModelError, ModelPaths, pip};
+use super::{FormatError, ModelError, ModelPaths, pip};
 
 /// A check run on a freshly built model before it is accepted (e.g. transcribing a known clip).
 /// Returns a short description of what was checked, or why the model is unusable.
@@ -328,16 +328,12 @@ fn build_piper_voice(spec: &ModelSpec, staging: &Path, dir: &Path) -> Result<(),
         .find(|p| p.extension().is_some_and(|e| e == "onnx"))
         .ok_or_else(|| ModelError::Manifest(format!("{}: no .onnx voice to take", spec.name)))?;
     let json = onnx.with_extension("onnx.json");
-    // WIRE (lead, at merge): `super::piper_voice::prepare_piper_voice(&onnx, &json, dir)` from the TTS branch
-    // writes model.onnx (with sherpa-onnx metadata), tokens.txt and model.onnx.json here.
-    Err(ModelError::Proof {
+    super::piper_voice::prepare_piper_voice(&onnx, &json, dir).map_err(|e| ModelError::Convert {
         model: spec.name.clone(),
-        reason: format!(
-            "voice files extracted to {} and {}, but this build has no Piper voice preparation step (output dir {})",
-            onnx.display(),
-            json.display(),
-            dir.display()
-        ),
+        source: FormatError::Invalid {
+            path: onnx.clone(),
+            reason: e.to_string(),
+        },
     })
 }
 

@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod manifest;
 pub mod npy;
 mod pip;
+pub mod piper_voice;
 
 pub use manifest::{Build, Manifest, ModelSpec};
 
