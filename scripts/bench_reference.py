@@ -2,20 +2,19 @@
 """Reference timing for `kefu bench asr`: the same ggml model and clip through whisper.cpp via pywhispercpp.
 
 Mirrors kefu's decoding settings (greedy, temperature 0 without fallback, one segment, no timestamps, no context,
-fixed language, same thread count, audio context and token cap): load once, warm up once, then time N runs.
-Prints one JSON object on stdout: {"times": [wall seconds...], "cpu": [CPU seconds...], "text": "...", "system_info": "..."}.
+fixed language, same thread count, audio context and token cap): loads the model, warms up once and prints
+{"ready": true}; then for every line "run" on stdin transcribes the clip once and prints
+{"wall": seconds, "cpu": seconds, "text": "..."} (one JSON object per line). Ends at end of input.
 Run it with the interpreter installed by scripts/bench-reference.sh.
 """
 import argparse
 import json
-import os
 import sys
 import time
 import wave
 
 import numpy as np
 from pywhispercpp.model import Model
-import _pywhispercpp as pw
 
 
 def read_wav_16k(path):
@@ -35,7 +34,6 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", required=True)
     ap.add_argument("--clip", required=True)
-    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--language", default="en")
     ap.add_argument("--audio-ctx", type=int, default=0, help="0 = the model's full 30 s window")
@@ -68,15 +66,17 @@ def main():
         return "".join(s.text for s in model.transcribe(samples)).strip()
 
     run()  # warm-up
-    times, cpu = [], []
-    text = ""
-    for _ in range(args.runs):
+    # One line per timed run, each on request ("run" on stdin), so the caller can interleave its own runs
+    # with ours and both see the same machine load.
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "run":
+            continue
         started, cpu_started = time.perf_counter(), time.process_time()
         text = run()
-        times.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - cpu_started)
-    info = pw.whisper_print_system_info() if hasattr(pw, "whisper_print_system_info") else ""
-    print(json.dumps({"times": times, "cpu": cpu, "text": text, "system_info": str(info).strip(), "pid": os.getpid()}))
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        print(json.dumps({"wall": wall, "cpu": cpu, "text": text}), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@
 //! with kefu's decoding settings. Both scripts are compiled into the binary, so the bench works from any
 //! directory.
 
+use std::io::{BufRead, BufReader, Lines, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -158,6 +159,7 @@ fn report(name: &str, engine: &TtsEngine, text: &str, lang: Lang) -> Result<()> 
 }
 
 /// Timings of one engine on one model: wall-clock and CPU seconds (all threads) per run.
+#[derive(Default)]
 struct Timing {
     times: Vec<f64>,
     cpu: Vec<f64>,
@@ -210,7 +212,7 @@ fn bench_asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
         asr.fit_audio_context = false;
     }
     println!(
-        "clip {} ({audio_secs:.2} s), {} threads, {} runs after 1 warm-up, audio context: {}",
+        "clip {} ({audio_secs:.2} s), {} threads, {} runs after 1 warm-up (kefu and reference alternate), audio context: {}",
         args.clip.display(),
         asr.threads,
         args.runs,
@@ -220,7 +222,7 @@ fn bench_asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
             "full 30 s"
         },
     );
-    let reference = if args.no_reference {
+    let python = if args.no_reference {
         None
     } else {
         match reference_python(&config.models.cache_dir) {
@@ -247,13 +249,34 @@ fn bench_asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
         asr.model = name.clone();
         let engine = AsrEngine::load(&config.models.dir, &asr)
             .with_context(|| format!("loading Whisper model {name}"))?;
+        let model = engine.model().to_string();
         let warm = engine.transcribe(&samples, &opts)?;
-        let mut kefu = Timing {
-            times: Vec::with_capacity(args.runs),
-            cpu: Vec::with_capacity(args.runs),
-            text: warm.text.clone(),
+        let mut reference = match &python {
+            Some(python) => {
+                let model_file =
+                    ModelPaths::new(&config.models.dir)?.file(&model, "ggml-model.bin")?;
+                let settings = ReferenceSettings {
+                    threads: asr.threads,
+                    // kefu passes 0 for the full window; so does the reference.
+                    audio_ctx: if warm.audio_ctx >= 1500 {
+                        0
+                    } else {
+                        warm.audio_ctx
+                    },
+                    max_tokens: token_cap(audio_secs as f32),
+                };
+                match Reference::start(python, &model_file, &args.clip, &settings) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        println!("{model:<16} reference failed to start: {e:#}");
+                        None
+                    }
+                }
+            }
+            None => None,
         };
-        let mut audio_ctx = warm.audio_ctx;
+        let mut kefu = Timing::default();
+        let mut theirs = Timing::default();
         let mut retries = 0;
         for _ in 0..args.runs {
             let cpu_before = process_cpu_secs();
@@ -264,10 +287,14 @@ fn bench_asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
                 kefu.cpu.push(after - before);
             }
             retries += usize::from(t.retried);
-            audio_ctx = t.audio_ctx;
             kefu.text = t.text;
+            if let Some(r) = &mut reference {
+                let run = r.run_once()?;
+                theirs.times.push(run.wall);
+                theirs.cpu.push(run.cpu);
+                theirs.text = run.text;
+            }
         }
-        let model = engine.model().to_string();
         drop(engine);
         print_row(&model, "kefu", &kefu, audio_secs);
         if retries > 0 {
@@ -276,27 +303,18 @@ fn bench_asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
                 "", args.runs
             );
         }
-        let Some(python) = &reference else { continue };
-        let model_file = ModelPaths::new(&config.models.dir)?.file(&model, "ggml-model.bin")?;
-        let reference = run_reference(
-            python,
-            &model_file,
-            &args.clip,
-            args.runs,
-            asr.threads,
-            // kefu passes 0 for the full window; so does the reference.
-            if audio_ctx >= 1500 { 0 } else { audio_ctx },
-            token_cap(audio_secs as f32),
-        )?;
-        print_row(&model, "reference", &reference, audio_secs);
-        let ratio = kefu.median() / reference.median();
+        if reference.is_none() {
+            continue;
+        }
+        print_row(&model, "reference", &theirs, audio_secs);
+        let ratio = kefu.median() / theirs.median();
         println!(
             "{:<16} {:<10} {:>9.2} {:>9.2}         {:>9.2}  {}",
             model,
             "ratio",
             ratio,
-            kefu.min() / reference.min(),
-            median(&kefu.cpu) / median(&reference.cpu),
+            kefu.min() / theirs.min(),
+            median(&kefu.cpu) / median(&theirs.cpu),
             if ratio <= 1.0 {
                 "kefu/reference (median, min, CPU): target ≤ 1.0 met"
             } else {
@@ -349,48 +367,87 @@ fn reference_python(cache_dir: &Path) -> Result<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
-fn run_reference(
-    python: &Path,
-    model: &Path,
-    clip: &Path,
-    runs: usize,
+/// Decoding settings the reference must share with kefu.
+struct ReferenceSettings {
     threads: usize,
     audio_ctx: usize,
     max_tokens: usize,
-) -> Result<Timing> {
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(REFERENCE_SCRIPT)
-        .arg("--model")
-        .arg(model)
-        .arg("--clip")
-        .arg(clip)
-        .args(["--runs", &runs.to_string()])
-        .args(["--threads", &threads.to_string()])
-        .args(["--audio-ctx", &audio_ctx.to_string()])
-        .args(["--max-tokens", &max_tokens.to_string()])
-        .args(["--language", "en"])
-        .output()
-        .with_context(|| format!("running {}", python.display()))?;
-    if !out.status.success() {
-        bail!(
-            "reference run failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+}
+
+/// One reference run, as reported by `scripts/bench_reference.py`.
+#[derive(serde::Deserialize)]
+struct ReferenceRun {
+    wall: f64,
+    cpu: f64,
+    text: String,
+}
+
+/// The reference process with the model loaded and warmed up, transcribing the clip on request.
+struct Reference {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Reference {
+    fn start(python: &Path, model: &Path, clip: &Path, s: &ReferenceSettings) -> Result<Self> {
+        let mut child = Command::new(python)
+            .arg("-c")
+            .arg(REFERENCE_SCRIPT)
+            .arg("--model")
+            .arg(model)
+            .arg("--clip")
+            .arg(clip)
+            .args(["--threads", &s.threads.to_string()])
+            .args(["--audio-ctx", &s.audio_ctx.to_string()])
+            .args(["--max-tokens", &s.max_tokens.to_string()])
+            .args(["--language", "en"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("running {}", python.display()))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            bail!("the reference process has no stdin/stdout pipes");
+        };
+        let mut reference = Self {
+            child,
+            stdin: Some(stdin),
+            lines: BufReader::new(stdout).lines(),
+        };
+        let ready = reference.next_line()?;
+        if !ready.contains("\"ready\"") {
+            bail!("unexpected first line from the reference: {ready:?}");
+        }
+        Ok(reference)
     }
-    #[derive(serde::Deserialize)]
-    struct Report {
-        times: Vec<f64>,
-        cpu: Vec<f64>,
-        text: String,
+
+    fn run_once(&mut self) -> Result<ReferenceRun> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .context("the reference's stdin is closed")?;
+        stdin
+            .write_all(b"run\n")
+            .and_then(|()| stdin.flush())
+            .context("asking the reference for a run")?;
+        let line = self.next_line()?;
+        serde_json::from_str(&line)
+            .with_context(|| format!("reading the reference's report {line:?}"))
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or_default();
-    let report: Report = serde_json::from_str(line)
-        .with_context(|| format!("reading the reference's report {line:?}"))?;
-    Ok(Timing {
-        times: report.times,
-        cpu: report.cpu,
-        text: report.text,
-    })
+
+    fn next_line(&mut self) -> Result<String> {
+        match self.lines.next() {
+            Some(line) => line.context("reading from the reference"),
+            None => bail!("the reference exited early (see its messages above)"),
+        }
+    }
+}
+
+impl Drop for Reference {
+    fn drop(&mut self) {
+        // Closing stdin ends the script's loop; then reap it.
+        self.stdin.take();
+        let _ = self.child.wait();
+    }
 }
