@@ -71,6 +71,9 @@ pub struct AsrConfig {
     pub threads: usize,
     /// Inference states kept ready; this many utterances are decoded at once.
     pub workers: usize,
+    /// Size Whisper's audio context to the utterance instead of a full 30 s window (much faster on short
+    /// utterances; guarded by a token cap and loop detection, with a full-window retry).
+    pub fit_audio_context: bool,
 }
 
 impl Default for AsrConfig {
@@ -80,6 +83,7 @@ impl Default for AsrConfig {
             language: "auto".into(),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             workers: 1,
+            fit_audio_context: true,
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct TtsConfig {
     pub speed: f32,
     /// CPU threads for synthesis.
     pub threads: usize,
+    /// espeak-ng phoneme data (Debian package `espeak-ng-data`), used by espeak and to phonemize Piper voices.
+    pub espeak_data: PathBuf,
 }
 
 impl Default for TtsConfig {
@@ -105,6 +111,7 @@ impl Default for TtsConfig {
             zh_voice: "espeak".into(),
             speed: 1.0,
             threads: 1,
+            espeak_data: PathBuf::from("/usr/lib/x86_64-linux-gnu/espeak-ng-data"),
         }
     }
 }

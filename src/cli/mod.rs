@@ -1,0 +1,6 @@
+//! Command bodies of the `kefu` CLI, one module per command group.
+
+pub mod bench;
+pub mod models;
+pub mod say;
+pub mod speech;

@@ -1,0 +1,291 @@
+//! Turns a Piper voice (`voice.onnx` + `voice.onnx.json`) into the layout sherpa-onnx loads:
+//! `model.onnx` with sherpa's metadata entries, `tokens.txt` from the voice's `phoneme_id_map`, and the JSON.
+//!
+//! sherpa-onnx reads `sample_rate`, `n_speakers`, `language`, `comment` (and `voice` for espeak-ng) from the ONNX
+//! model's metadata and exits the process if a required key is missing, so the keys are checked before loading.
+//! The entries are appended as `ModelProto.metadata_props` (field 14): protobuf merges repeated fields appended
+//! after a message's last byte, so no protobuf library is needed.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Metadata keys sherpa-onnx's VITS loader requires (it aborts the process without them).
+pub const REQUIRED_METADATA: [&str; 4] = ["sample_rate", "n_speakers", "language", "comment"];
+
+/// Errors while preparing or inspecting a Piper voice.
+#[derive(Debug, thiserror::Error)]
+pub enum PiperVoiceError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid Piper voice config {}: {reason}", path.display())]
+    Config { path: PathBuf, reason: String },
+    #[error("{} is not a valid ONNX model: {reason}", path.display())]
+    Onnx { path: PathBuf, reason: String },
+}
+
+/// Writes `out_dir/model.onnx` (the voice plus sherpa-onnx metadata), `out_dir/tokens.txt` and
+/// `out_dir/model.onnx.json` from a Piper voice's `onnx` model and its `json` config.
+pub fn prepare_piper_voice(
+    onnx: &Path,
+    json: &Path,
+    out_dir: &Path,
+) -> Result<(), PiperVoiceError> {
+    let config_text = std::fs::read_to_string(json).map_err(|source| PiperVoiceError::Read {
+        path: json.to_path_buf(),
+        source,
+    })?;
+    let config: serde_json::Value =
+        serde_json::from_str(&config_text).map_err(|e| PiperVoiceError::Config {
+            path: json.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    let bad_config = |reason: &str| PiperVoiceError::Config {
+        path: json.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let sample_rate = config["audio"]["sample_rate"]
+        .as_u64()
+        .ok_or_else(|| bad_config("audio.sample_rate missing"))?;
+    let voice = config["espeak"]["voice"]
+        .as_str()
+        .ok_or_else(|| bad_config("espeak.voice missing"))?;
+    let speakers = config["num_speakers"].as_u64().unwrap_or(1);
+    let language = config["language"]["name_english"]
+        .as_str()
+        .unwrap_or("English");
+    let tokens = tokens_txt(&config).map_err(|reason| bad_config(&reason))?;
+
+    let model_bytes = std::fs::read(onnx).map_err(|source| PiperVoiceError::Read {
+        path: onnx.to_path_buf(),
+        source,
+    })?;
+    let existing = read_metadata_bytes(&model_bytes).map_err(|reason| PiperVoiceError::Onnx {
+        path: onnx.to_path_buf(),
+        reason,
+    })?;
+    let wanted = [
+        ("model_type", "vits".to_string()),
+        ("comment", "piper".to_string()),
+        ("language", language.to_string()),
+        ("voice", voice.to_string()),
+        ("has_espeak", "1".to_string()),
+        ("n_speakers", speakers.to_string()),
+        ("sample_rate", sample_rate.to_string()),
+    ];
+    let mut appended = Vec::new();
+    for (key, value) in &wanted {
+        if !existing.contains_key(*key) {
+            appended.extend(metadata_entry(key, value));
+        }
+    }
+
+    std::fs::create_dir_all(out_dir).map_err(|source| PiperVoiceError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    write_atomically(&out_dir.join("model.onnx"), &[&model_bytes, &appended])?;
+    write_atomically(&out_dir.join("tokens.txt"), &[tokens.as_bytes()])?;
+    write_atomically(&out_dir.join("model.onnx.json"), &[config_text.as_bytes()])?;
+    Ok(())
+}
+
+/// `symbol id` lines sorted by id, from the voice config's `phoneme_id_map` (the space symbol gives " 3").
+fn tokens_txt(config: &serde_json::Value) -> Result<String, String> {
+    let map = config["phoneme_id_map"]
+        .as_object()
+        .ok_or("phoneme_id_map missing")?;
+    let mut by_id = BTreeMap::new();
+    for (symbol, ids) in map {
+        if symbol.contains(['\n', '\r']) {
+            return Err(format!(
+                "phoneme symbol {symbol:?} cannot be written to tokens.txt"
+            ));
+        }
+        let id = ids
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| format!("phoneme {symbol:?} has no id"))?;
+        by_id.insert(id, symbol.as_str());
+    }
+    if by_id.is_empty() {
+        return Err("phoneme_id_map is empty".into());
+    }
+    Ok(by_id
+        .iter()
+        .map(|(id, symbol)| format!("{symbol} {id}\n"))
+        .collect())
+}
+
+/// Reads the `metadata_props` of an ONNX model file.
+pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>, PiperVoiceError> {
+    let bytes = std::fs::read(path).map_err(|source| PiperVoiceError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_metadata_bytes(&bytes).map_err(|reason| PiperVoiceError::Onnx {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+const METADATA_FIELD: u64 = 14;
+const WIRE_VARINT: u64 = 0;
+const WIRE_FIXED64: u64 = 1;
+const WIRE_LEN: u64 = 2;
+const WIRE_FIXED32: u64 = 5;
+
+/// Walks the top-level fields of a serialized `ModelProto`, decoding only `metadata_props`.
+fn read_metadata_bytes(bytes: &[u8]) -> Result<BTreeMap<String, String>, String> {
+    let mut metadata = BTreeMap::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let tag = read_varint(bytes, &mut pos)?;
+        match tag & 7 {
+            WIRE_VARINT => {
+                read_varint(bytes, &mut pos)?;
+            }
+            WIRE_FIXED64 => pos = skip(bytes, pos, 8)?,
+            WIRE_FIXED32 => pos = skip(bytes, pos, 4)?,
+            WIRE_LEN => {
+                let len = usize::try_from(read_varint(bytes, &mut pos)?)
+                    .map_err(|_| "field length overflows".to_string())?;
+                let end = skip(bytes, pos, len)?;
+                if tag >> 3 == METADATA_FIELD {
+                    let (key, value) = read_entry(&bytes[pos..end])?;
+                    metadata.insert(key, value);
+                }
+                pos = end;
+            }
+            other => return Err(format!("unsupported wire type {other} at byte {pos}")),
+        }
+    }
+    Ok(metadata)
+}
+
+fn read_entry(bytes: &[u8]) -> Result<(String, String), String> {
+    let (mut key, mut value) = (String::new(), String::new());
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let tag = read_varint(bytes, &mut pos)?;
+        if tag & 7 != WIRE_LEN {
+            return Err("metadata entry has a non-string field".into());
+        }
+        let len = usize::try_from(read_varint(bytes, &mut pos)?)
+            .map_err(|_| "metadata length overflows".to_string())?;
+        let end = skip(bytes, pos, len)?;
+        let text = String::from_utf8_lossy(&bytes[pos..end]).into_owned();
+        match tag >> 3 {
+            1 => key = text,
+            2 => value = text,
+            _ => {}
+        }
+        pos = end;
+    }
+    Ok((key, value))
+}
+
+fn skip(bytes: &[u8], pos: usize, len: usize) -> Result<usize, String> {
+    pos.checked_add(len)
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(|| format!("truncated at byte {pos}"))
+}
+
+fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes
+            .get(*pos)
+            .ok_or_else(|| format!("truncated varint at byte {pos}"))?;
+        *pos += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(format!("varint too long at byte {pos}"))
+}
+
+fn write_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn write_string_field(out: &mut Vec<u8>, field: u64, text: &str) {
+    write_varint(out, (field << 3) | WIRE_LEN);
+    write_varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// One serialized `metadata_props` entry (`StringStringEntryProto { key = 1, value = 2 }`).
+fn metadata_entry(key: &str, value: &str) -> Vec<u8> {
+    let mut entry = Vec::new();
+    write_string_field(&mut entry, 1, key);
+    write_string_field(&mut entry, 2, value);
+    let mut field = Vec::with_capacity(entry.len() + 4);
+    write_varint(&mut field, (METADATA_FIELD << 3) | WIRE_LEN);
+    write_varint(&mut field, entry.len() as u64);
+    field.extend(entry);
+    field
+}
+
+/// Writes `parts` to a temporary file beside `path`, then renames it, so readers never see half a file.
+fn write_atomically(path: &Path, parts: &[&[u8]]) -> Result<(), PiperVoiceError> {
+    let tmp = path.with_extension("tmp");
+    let write_err = |source| PiperVoiceError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::create(&tmp).map_err(write_err)?;
+    for part in parts {
+        file.write_all(part).map_err(write_err)?;
+    }
+    file.sync_all().map_err(write_err)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(write_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_round_trips_through_appended_entries() {
+        // A minimal ModelProto: ir_version = 8 (field 1, varint), then two appended metadata entries.
+        let mut model = vec![0x08, 0x08];
+        model.extend(metadata_entry("comment", "piper"));
+        model.extend(metadata_entry("sample_rate", "22050"));
+        let meta = read_metadata_bytes(&model).unwrap();
+        assert_eq!(meta.get("comment").map(String::as_str), Some("piper"));
+        assert_eq!(meta.get("sample_rate").map(String::as_str), Some("22050"));
+    }
+
+    #[test]
+    fn truncated_model_is_an_error_not_a_panic() {
+        let mut model = metadata_entry("comment", "piper");
+        model.truncate(model.len() - 2);
+        assert!(
+            read_metadata_bytes(&model)
+                .unwrap_err()
+                .contains("truncated")
+        );
+    }
+
+    #[test]
+    fn tokens_are_sorted_by_id_and_keep_the_space_symbol() {
+        let config = serde_json::json!({"phoneme_id_map": {"a": [14], " ": [3], "_": [0]}});
+        assert_eq!(tokens_txt(&config).unwrap(), "_ 0\n  3\na 14\n");
+    }
+}

@@ -1,0 +1,193 @@
+//! Speech synthesis: pluggable [`Voice`]s per language behind one shared [`TtsEngine`] that speaks replies
+//! sentence by sentence and caches fixed prompts.
+
+pub mod cache;
+pub mod espeak;
+pub mod piper;
+pub mod sentences;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::config::TtsConfig;
+use crate::lang::Lang;
+use cache::{PromptCache, PromptId};
+use espeak::EspeakVoice;
+use piper::PiperVoice;
+
+/// Voice names accepted in `[tts] en_voice` / `zh_voice`.
+pub const VOICE_NAMES: &str = "\"piper-joe\" (English), \"espeak\"";
+
+/// Errors of speech synthesis.
+#[derive(Debug, thiserror::Error)]
+pub enum TtsError {
+    #[error("voice {voice}: model file {} missing: run `kefu models fetch`", path.display())]
+    MissingModel { voice: String, path: PathBuf },
+    #[error(
+        "espeak-ng data folder {} missing: install the Debian package espeak-ng-data or set [tts] espeak_data",
+        path.display()
+    )]
+    MissingEspeakData { path: PathBuf },
+    #[error("cannot load voice {voice}: {message}")]
+    Load { voice: String, message: String },
+    #[error("voice {voice} failed to synthesise: {message}")]
+    Synthesis { voice: String, message: String },
+    #[error("espeak-ng: {0}")]
+    Espeak(String),
+    #[error("unknown {lang} voice {name:?} in [tts]: expected one of {VOICE_NAMES}")]
+    UnknownVoice { name: String, lang: Lang },
+    #[error("path {} is not valid UTF-8", path.display())]
+    NonUtf8Path { path: PathBuf },
+}
+
+/// A synthesis voice for one language. Operators can plug in better models behind this trait.
+pub trait Voice: Send + Sync {
+    /// Name for logs and the prompt cache (includes the model, e.g. `piper-joe`, `espeak:en-us`).
+    fn name(&self) -> &str;
+    fn lang(&self) -> Lang;
+    /// Native output rate in Hz.
+    fn sample_rate(&self) -> u32;
+    /// Synthesises one sentence at the native rate; `speed` 1.0 is the voice's natural pace.
+    fn synthesize(&self, sentence: &str, speed: f32) -> Result<Vec<f32>, TtsError>;
+}
+
+/// Synthesised audio for one sentence (or prompt), mono f32 at the voice's native rate.
+/// Doors resample at their edge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TtsChunk {
+    pub text: String,
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+}
+
+impl TtsChunk {
+    /// Length in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.sample_rate.max(1))
+    }
+}
+
+/// The shared synthesis engine: one voice per language, the prompt cache. `Send + Sync`; one per process.
+pub struct TtsEngine {
+    en: Arc<dyn Voice>,
+    zh: Arc<dyn Voice>,
+    speed: f32,
+    cache: PromptCache,
+    synthesized: AtomicU64,
+}
+
+impl TtsEngine {
+    /// Loads the voices named in `cfg` from `models_dir`; prompts are cached under `models_dir/tts-cache`.
+    /// A missing Piper model falls back to espeak-ng with one warning.
+    pub fn load(models_dir: &Path, cfg: &TtsConfig) -> Result<Self, TtsError> {
+        let en = load_voice(&cfg.en_voice, Lang::En, models_dir, cfg)?;
+        let zh = load_voice(&cfg.zh_voice, Lang::Zh, models_dir, cfg)?;
+        Ok(Self::with_voices(
+            en,
+            zh,
+            cfg.speed,
+            &models_dir.join("tts-cache"),
+        ))
+    }
+
+    /// An engine over voices built elsewhere (for models kefu does not know by name).
+    pub fn with_voices(
+        en: Arc<dyn Voice>,
+        zh: Arc<dyn Voice>,
+        speed: f32,
+        cache_dir: &Path,
+    ) -> Self {
+        Self {
+            en,
+            zh,
+            speed,
+            cache: PromptCache::new(cache_dir),
+            synthesized: AtomicU64::new(0),
+        }
+    }
+
+    /// The voice speaking `lang`.
+    pub fn voice(&self, lang: Lang) -> &dyn Voice {
+        match lang {
+            Lang::En => self.en.as_ref(),
+            Lang::Zh => self.zh.as_ref(),
+        }
+    }
+
+    /// Speaks `text` sentence by sentence, lazily: each chunk is synthesised when the iterator reaches it, so the
+    /// first can play while the rest is made (and a barge-in simply drops the iterator).
+    pub fn speak<'a>(
+        &'a self,
+        text: &str,
+        lang: Lang,
+    ) -> impl Iterator<Item = Result<TtsChunk, TtsError>> + 'a {
+        let voice = self.voice(lang);
+        sentences::split(text).into_iter().map(move |sentence| {
+            let samples = self.synthesize(voice, &sentence)?;
+            Ok(TtsChunk {
+                text: sentence,
+                samples,
+                sample_rate: voice.sample_rate(),
+            })
+        })
+    }
+
+    /// A fixed prompt (greeting, hold message), synthesised once and then served from memory or the disk cache.
+    pub fn prompt(&self, key: &str, text: &str, lang: Lang) -> Result<Arc<TtsChunk>, TtsError> {
+        let voice = self.voice(lang);
+        let id = PromptId {
+            key,
+            voice: voice.name(),
+            sample_rate: voice.sample_rate(),
+            speed: self.speed,
+            text,
+        };
+        if let Some(hit) = self.cache.get(&id) {
+            return Ok(hit);
+        }
+        let mut samples = Vec::new();
+        for sentence in sentences::split(text) {
+            samples.extend(self.synthesize(voice, &sentence)?);
+        }
+        Ok(self.cache.put(&id, samples))
+    }
+
+    /// Sentences synthesised so far (cache hits excluded): for metrics.
+    pub fn sentences_synthesized(&self) -> u64 {
+        self.synthesized.load(Ordering::Relaxed)
+    }
+
+    fn synthesize(&self, voice: &dyn Voice, sentence: &str) -> Result<Vec<f32>, TtsError> {
+        self.synthesized.fetch_add(1, Ordering::Relaxed);
+        voice.synthesize(sentence, self.speed)
+    }
+}
+
+fn load_voice(
+    name: &str,
+    lang: Lang,
+    models_dir: &Path,
+    cfg: &TtsConfig,
+) -> Result<Arc<dyn Voice>, TtsError> {
+    match (name, lang) {
+        ("piper-joe", Lang::En) => {
+            let dir = models_dir.join("piper-joe");
+            match PiperVoice::load(name, lang, &dir, &cfg.espeak_data, cfg.threads) {
+                Ok(voice) => Ok(Arc::new(voice)),
+                Err(e @ TtsError::MissingModel { .. }) => {
+                    tracing::warn!(
+                        "{e}; speaking English with espeak-ng until then (or set [tts] en_voice = \"espeak\")"
+                    );
+                    Ok(Arc::new(EspeakVoice::new(lang, &cfg.espeak_data)?))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ("espeak", _) => Ok(Arc::new(EspeakVoice::new(lang, &cfg.espeak_data)?)),
+        _ => Err(TtsError::UnknownVoice {
+            name: name.to_string(),
+            lang,
+        }),
+    }
+}

@@ -1,0 +1,284 @@
+//! Speech synthesis with the real voices: Piper (sherpa-onnx) and espeak-ng.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kefu::config::{Config, TtsConfig};
+use kefu::lang::Lang;
+use kefu::models::piper_voice::{self, prepare_piper_voice};
+use kefu::speech::tts::espeak::EspeakVoice;
+use kefu::speech::tts::piper::PiperVoice;
+use kefu::speech::tts::{TtsEngine, TtsError, Voice, sentences};
+
+fn config() -> Config {
+    Config::load(None).unwrap()
+}
+
+fn piper_dir() -> PathBuf {
+    let dir = config().models.dir.join("piper-joe");
+    assert!(
+        dir.join("model.onnx").is_file(),
+        "{} missing: run: kefu models fetch",
+        dir.display()
+    );
+    dir
+}
+
+fn rms(samples: &[f32]) -> f32 {
+    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+}
+
+fn espeak(lang: Lang) -> Arc<dyn Voice> {
+    Arc::new(EspeakVoice::new(lang, &TtsConfig::default().espeak_data).unwrap())
+}
+
+#[test]
+fn piper_speaks_a_sentence_of_plausible_length() {
+    let cfg = config().tts;
+    let voice = PiperVoice::load("piper-joe", Lang::En, &piper_dir(), &cfg.espeak_data, 1).unwrap();
+    assert_eq!(voice.sample_rate(), 22_050);
+    let samples = voice
+        .synthesize("Your order has shipped and will arrive on Friday.", 1.0)
+        .unwrap();
+    let secs = samples.len() as f32 / 22_050.0;
+    // Nine words at a natural pace: about 2.5 s.
+    assert!((1.5..6.0).contains(&secs), "{secs} s");
+    assert!(rms(&samples) > 0.02, "rms {}", rms(&samples));
+    let faster = voice
+        .synthesize("Your order has shipped and will arrive on Friday.", 1.5)
+        .unwrap();
+    assert!(
+        faster.len() < samples.len() * 9 / 10,
+        "speed 1.5 is not shorter"
+    );
+    assert!(voice.synthesize(" \0 ", 1.0).unwrap().is_empty());
+}
+
+#[test]
+fn prepared_voice_keeps_its_metadata_once_and_loads() {
+    let src = piper_dir();
+    let out = tempfile::tempdir().unwrap();
+    // Preparing an already prepared voice must not duplicate the metadata.
+    prepare_piper_voice(
+        &src.join("model.onnx"),
+        &src.join("model.onnx.json"),
+        out.path(),
+    )
+    .unwrap();
+    let prepared = std::fs::read(out.path().join("model.onnx")).unwrap();
+    assert_eq!(
+        prepared.len() as u64,
+        std::fs::metadata(src.join("model.onnx")).unwrap().len()
+    );
+    let meta = piper_voice::read_metadata(&out.path().join("model.onnx")).unwrap();
+    for (key, value) in [
+        ("comment", "piper"),
+        ("model_type", "vits"),
+        ("voice", "en-us"),
+        ("sample_rate", "22050"),
+        ("n_speakers", "1"),
+    ] {
+        assert_eq!(meta.get(key).map(String::as_str), Some(value), "{key}");
+    }
+    let tokens = std::fs::read_to_string(out.path().join("tokens.txt")).unwrap();
+    assert!(tokens.lines().any(|l| l == "  3"), "space symbol line");
+    assert_eq!(tokens.lines().count(), 151);
+    let voice = PiperVoice::load(
+        "piper-joe",
+        Lang::En,
+        out.path(),
+        &config().tts.espeak_data,
+        1,
+    )
+    .unwrap();
+    assert!(rms(&voice.synthesize("Hello.", 1.0).unwrap()) > 0.01);
+}
+
+#[test]
+fn espeak_speaks_mandarin_and_english() {
+    for (lang, text) in [
+        (Lang::Zh, "您好，您的订单已经发货了。"),
+        (Lang::En, "Your order has shipped."),
+    ] {
+        let voice = espeak(lang);
+        let samples = voice.synthesize(text, 1.0).unwrap();
+        let secs = samples.len() as f32 / voice.sample_rate() as f32;
+        assert!((0.8..6.0).contains(&secs), "{lang}: {secs} s");
+        assert!(rms(&samples) > 0.02, "{lang}: rms {}", rms(&samples));
+    }
+    let zh = espeak(Lang::Zh);
+    let slow = zh.synthesize("您好", 0.5).unwrap().len();
+    let normal = zh.synthesize("您好", 1.0).unwrap().len();
+    assert!(slow > normal, "speed 0.5 is not slower");
+}
+
+#[test]
+fn espeak_voices_are_safe_from_many_threads() {
+    let voices = [espeak(Lang::Zh), espeak(Lang::En)];
+    let lengths: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let voice = Arc::clone(&voices[i % 2]);
+                s.spawn(move || {
+                    voice
+                        .synthesize(
+                            if i % 2 == 0 {
+                                "谢谢您的耐心等待。"
+                            } else {
+                                "Thanks for waiting."
+                            },
+                            1.0,
+                        )
+                        .unwrap()
+                        .len()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // espeak-ng varies a sentence's length by a few samples from run to run; interleaved audio would not.
+    let close = |a: usize, b: usize| a.abs_diff(b) * 100 < a.max(b);
+    assert!(
+        close(lengths[0], lengths[2]) && close(lengths[1], lengths[3]),
+        "{lengths:?}"
+    );
+    assert!(!close(lengths[0], lengths[1]), "{lengths:?}");
+}
+
+#[test]
+fn speak_yields_one_chunk_per_sentence_lazily() {
+    let cfg = config();
+    let engine = TtsEngine::load(&cfg.models.dir, &cfg.tts).unwrap();
+    assert_eq!(engine.voice(Lang::En).name(), "piper-joe");
+    let text = "Thanks for calling. Your refund was approved. Anything else?";
+    let mut chunks = engine.speak(text, Lang::En);
+    assert_eq!(
+        engine.sentences_synthesized(),
+        0,
+        "nothing is made before it is asked for"
+    );
+    let first = chunks.next().unwrap().unwrap();
+    assert_eq!(
+        engine.sentences_synthesized(),
+        1,
+        "only the first sentence is made"
+    );
+    assert_eq!(first.text, "Thanks for calling.");
+    assert_eq!(first.sample_rate, 22_050);
+    let rest: Vec<_> = chunks.map(Result::unwrap).collect();
+    assert_eq!(rest.len(), 2);
+    assert_eq!(engine.sentences_synthesized(), 3);
+    assert_eq!(
+        rest.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
+        sentences::split(text)[1..]
+    );
+    assert!(rest.iter().all(|c| rms(&c.samples) > 0.01));
+
+    let zh: Vec<_> = engine
+        .speak("您好！请问有什么可以帮您？", Lang::Zh)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(zh.len(), 2);
+    assert!(engine.speak(" ... ", Lang::En).next().is_none());
+}
+
+#[test]
+fn prompts_come_from_the_cache_without_synthesising() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = TtsEngine::with_voices(espeak(Lang::En), espeak(Lang::Zh), 1.0, dir.path());
+    let greeting = engine
+        .prompt("greeting", "您好，欢迎致电客服中心。", Lang::Zh)
+        .unwrap();
+    let made = engine.sentences_synthesized();
+    assert_eq!(made, 1);
+    let again = engine
+        .prompt("greeting", "您好，欢迎致电客服中心。", Lang::Zh)
+        .unwrap();
+    assert!(Arc::ptr_eq(&greeting, &again));
+    assert_eq!(engine.sentences_synthesized(), made);
+
+    // A restarted engine finds it on disk, sample for sample.
+    let restarted = TtsEngine::with_voices(espeak(Lang::En), espeak(Lang::Zh), 1.0, dir.path());
+    let from_disk = restarted
+        .prompt("greeting", "您好，欢迎致电客服中心。", Lang::Zh)
+        .unwrap();
+    assert_eq!(restarted.sentences_synthesized(), 0);
+    assert_eq!(from_disk.samples, greeting.samples);
+
+    // Other text or another speed is another prompt.
+    restarted.prompt("greeting", "您好。", Lang::Zh).unwrap();
+    assert_eq!(restarted.sentences_synthesized(), 1);
+    let faster = TtsEngine::with_voices(espeak(Lang::En), espeak(Lang::Zh), 1.3, dir.path());
+    faster
+        .prompt("greeting", "您好，欢迎致电客服中心。", Lang::Zh)
+        .unwrap();
+    assert_eq!(faster.sentences_synthesized(), 1);
+}
+
+#[test]
+fn missing_piper_model_falls_back_to_espeak() {
+    let empty = tempfile::tempdir().unwrap();
+    let engine = TtsEngine::load(empty.path(), &TtsConfig::default()).unwrap();
+    assert_eq!(engine.voice(Lang::En).name(), "espeak:en-us");
+    let err = PiperVoice::load(
+        "piper-joe",
+        Lang::En,
+        &empty.path().join("piper-joe"),
+        &TtsConfig::default().espeak_data,
+        1,
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, TtsError::MissingModel { .. }));
+    assert!(err.to_string().contains("kefu models fetch"), "{err}");
+}
+
+#[test]
+fn bad_models_and_config_are_clear_errors_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let espeak_data = TtsConfig::default().espeak_data;
+    std::fs::write(dir.path().join("tokens.txt"), "_ 0\n").unwrap();
+    // A valid ONNX model without sherpa-onnx's metadata (sherpa-onnx would exit the process on it).
+    let vad = kefu::speech::vad::model_path(&config().models.dir);
+    std::fs::copy(&vad, dir.path().join("model.onnx")).unwrap();
+    let err = PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("metadata"), "{err}");
+    std::fs::write(dir.path().join("model.onnx"), b"garbage").unwrap();
+    assert!(matches!(
+        PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1),
+        Err(TtsError::Load { .. })
+    ));
+
+    let no_data = PiperVoice::load(
+        "piper-joe",
+        Lang::En,
+        &piper_dir(),
+        &dir.path().join("espeak-ng-data"),
+        1,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(no_data, TtsError::MissingEspeakData { .. }),
+        "{no_data}"
+    );
+
+    let mut cfg = TtsConfig {
+        zh_voice: "piper-joe".into(),
+        ..TtsConfig::default()
+    };
+    let err = TtsEngine::load(dir.path(), &cfg).err().unwrap();
+    assert!(
+        matches!(err, TtsError::UnknownVoice { lang: Lang::Zh, .. }),
+        "{err}"
+    );
+    cfg.zh_voice = "espeak".into();
+    cfg.en_voice = "festival".into();
+    let err = TtsEngine::load(dir.path(), &cfg).err().unwrap();
+    assert!(
+        err.to_string().contains("festival") && err.to_string().contains("piper-joe"),
+        "{err}"
+    );
+}
