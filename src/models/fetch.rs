@@ -328,8 +328,13 @@ fn build_piper_voice(spec: &ModelSpec, staging: &Path, dir: &Path) -> Result<(),
         .find(|p| p.extension().is_some_and(|e| e == "onnx"))
         .ok_or_else(|| ModelError::Manifest(format!("{}: no .onnx voice to take", spec.name)))?;
     let json = onnx.with_extension("onnx.json");
-    // WIRE (lead, at merge): `super::piper_voice::prepare_piper_voice(&onnx, &json, dir)` from the TTS branch
-    // writes model.onnx (with sherpa-onnx metadata), tokens.txt and model.onnx.json here.
+    // WIRE (lead, at merge with branch `tts`): replace the error below with
+    //     super::piper_voice::prepare_piper_voice(&onnx, &json, dir).map_err(|e| ModelError::Proof {
+    //         model: spec.name.clone(),
+    //         reason: e.to_string(),
+    //     })
+    // (it writes model.onnx with the sherpa-onnx metadata, tokens.txt and model.onnx.json into `dir`), then pin
+    // the sums of those three files in models/manifest.toml.
     Err(ModelError::Proof {
         model: spec.name.clone(),
         reason: format!(

@@ -315,7 +315,7 @@ fn write_tensor(
     parts: usize,
 ) -> Result<(), String> {
     let mut shape = var.shape.clone();
-    if shape[0] % parts != 0 {
+    if !shape[0].is_multiple_of(parts) {
         return Err(format!(
             "{}: {} rows do not split into {parts}",
             var.name, shape[0]
@@ -521,7 +521,7 @@ mod tests {
     fn npz(dir: &Path) -> std::path::PathBuf {
         let mut npy = b"\x93NUMPY\x01\x00".to_vec();
         let mut h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }".to_string();
-        while (10 + h.len() + 1) % 64 != 0 {
+        while !(10 + h.len() + 1).is_multiple_of(64) {
             h.push(' ');
         }
         h.push('\n');
@@ -549,7 +549,7 @@ mod tests {
         Vec<(String, Vec<i32>, i32, Vec<u8>)>,
     ) {
         let mut p = 0;
-        let mut i32_at = |p: &mut usize| {
+        let i32_at = |p: &mut usize| {
             let v = i32::from_le_bytes(b[*p..*p + 4].try_into().unwrap());
             *p += 4;
             v
