@@ -33,6 +33,11 @@ enum Command {
     },
     /// Transcribe a WAV file with Whisper.
     Transcribe(cli::speech::TranscribeArgs),
+    /// Benchmarks (speed against reference implementations).
+    Bench {
+        #[command(subcommand)]
+        cmd: cli::bench::BenchCmd,
+    },
 }
 
 fn main() -> Result<()> {
@@ -49,6 +54,7 @@ fn main() -> Result<()> {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
         Command::Models { cmd } => cli::models::run(cmd, &config)?,
         Command::Transcribe(args) => cli::speech::transcribe(args, &config)?,
+        Command::Bench { cmd } => cli::bench::run(cmd, &config)?,
     }
     Ok(())
 }
