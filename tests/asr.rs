@@ -159,6 +159,23 @@ fn english_only_model_refuses_mandarin() {
 }
 
 #[test]
+fn noise_and_silence_give_no_words() {
+    // White noise at -26 dBFS, and digital silence: Whisper tends to invent "you" or a sentence for these.
+    let mut seed = 12345u32;
+    let noise: Vec<f32> = (0..32_000)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 * 0.1 - 0.05
+        })
+        .collect();
+    for (name, samples) in [("noise", noise), ("silence", vec![0.0; 32_000])] {
+        let t = base().transcribe(&samples, &AsrOptions::default()).unwrap();
+        assert_eq!(t.text, "", "{name}: {t:?}");
+        assert!(t.no_speech_prob > 0.6, "{name}: {t:?}");
+    }
+}
+
+#[test]
 fn too_short_audio_is_an_error_not_a_panic() {
     let err = base().transcribe(&[0.0; 800], &english()).unwrap_err();
     assert!(matches!(err, AsrError::TooShort { .. }), "{err}");
