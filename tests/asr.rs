@@ -211,6 +211,28 @@ fn pool_serves_concurrent_requests() {
 }
 
 #[test]
+fn a_reused_state_follows_each_clip_length() {
+    // One state, clips of different lengths: each call must encode its own window, not the previous one's.
+    let engine = engine("tiny.en", 1);
+    let (long, long_ref) = librivox("0870");
+    let (short, short_ref) = librivox("0930");
+    let first = engine.transcribe(&long, &english()).unwrap();
+    let middle = engine.transcribe(&short, &english()).unwrap();
+    let again = engine.transcribe(&long, &english()).unwrap();
+    assert!(first.audio_ctx > middle.audio_ctx, "{first:?} {middle:?}");
+    assert_eq!(first.text, again.text);
+    assert_eq!(first.audio_ctx, again.audio_ctx);
+    assert!(
+        missing_words(&long_ref, &first.text).len() <= 1,
+        "{first:?}"
+    );
+    assert!(
+        missing_words(&short_ref, &middle.text).is_empty(),
+        "{middle:?}"
+    );
+}
+
+#[test]
 fn missing_model_error_names_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let err = AsrEngine::load(dir.path(), &AsrConfig::default())

@@ -12,7 +12,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use whisper_rs::{WhisperContext, WhisperContextParameters, WhisperError, WhisperState};
+use whisper_rs::{WhisperContext, WhisperContextParameters, WhisperError};
 
 use crate::config::AsrConfig;
 use crate::lang::{Lang, UnknownLang};
@@ -135,7 +135,7 @@ pub struct AsrEngine {
     threads: usize,
     fit_context: bool,
     workers: usize,
-    pool: Mutex<Vec<WhisperState>>,
+    pool: Mutex<Vec<greedy::Slot>>,
     freed: Condvar,
     max_wait: Duration,
 }
@@ -179,6 +179,7 @@ impl AsrEngine {
         let pool = (0..cfg.workers)
             .map(|_| {
                 ctx.create_state()
+                    .map(greedy::Slot::new)
                     .map_err(whisper_err("creating an inference state"))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -314,7 +315,7 @@ impl AsrEngine {
         }
     }
 
-    fn lock_pool(&self) -> MutexGuard<'_, Vec<WhisperState>> {
+    fn lock_pool(&self) -> MutexGuard<'_, Vec<greedy::Slot>> {
         // A panic while holding the lock cannot leave the Vec half-updated (push/pop only).
         self.pool
             .lock()
@@ -325,11 +326,11 @@ impl AsrEngine {
 /// A state borrowed from the pool; returned on drop.
 struct Lease<'a> {
     engine: &'a AsrEngine,
-    state: Option<WhisperState>,
+    state: Option<greedy::Slot>,
 }
 
 impl Lease<'_> {
-    fn state(&mut self) -> &mut WhisperState {
+    fn state(&mut self) -> &mut greedy::Slot {
         // Invariant: `state` is Some from construction until drop.
         self.state
             .as_mut()

@@ -147,6 +147,21 @@ impl Vocab {
     }
 }
 
+/// An inference state of the pool, and the audio context whisper.cpp last applied to it.
+pub(super) struct Slot {
+    state: WhisperState,
+    audio_ctx: Option<usize>,
+}
+
+impl Slot {
+    pub(super) fn new(state: WhisperState) -> Self {
+        Self {
+            state,
+            audio_ctx: None,
+        }
+    }
+}
+
 /// What to decode.
 pub(super) struct Request<'a> {
     pub samples: &'a [f32],
@@ -175,10 +190,15 @@ pub(super) struct Pass {
 pub(super) fn decode(
     ctx: &WhisperContext,
     vocab: &Vocab,
-    state: &mut WhisperState,
+    slot: &mut Slot,
     req: &Request,
 ) -> Result<Pass, AsrError> {
-    set_audio_ctx(state, req.audio_ctx, req.threads)?;
+    if slot.audio_ctx != Some(req.audio_ctx) {
+        slot.audio_ctx = None;
+        set_audio_ctx(&mut slot.state, req.audio_ctx, req.threads)?;
+        slot.audio_ctx = Some(req.audio_ctx);
+    }
+    let state = &mut slot.state;
     state
         .pcm_to_mel(req.samples, req.threads)
         .map_err(whisper_err("computing the mel spectrogram"))?;
