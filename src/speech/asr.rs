@@ -171,8 +171,11 @@ impl AsrEngine {
         })?;
         whisper_rs::install_logging_hooks();
         let started = Instant::now();
-        let ctx = WhisperContext::new_with_params(path_str, WhisperContextParameters::default())
-            .map_err(|e| AsrError::Load {
+        // whisper-rs turns flash attention off by default; whisper.cpp itself has it on.
+        let mut params = WhisperContextParameters::default();
+        params.flash_attn(cfg.flash_attention);
+        let ctx =
+            WhisperContext::new_with_params(path_str, params).map_err(|e| AsrError::Load {
                 path: path_str.to_string(),
                 reason: format!("{e:?} (delete it and run `kefu models fetch {model}`)"),
             })?;
