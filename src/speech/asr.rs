@@ -171,7 +171,6 @@ impl AsrEngine {
         })?;
         whisper_rs::install_logging_hooks();
         let started = Instant::now();
-        // whisper-rs turns flash attention off by default; whisper.cpp itself has it on.
         let mut params = WhisperContextParameters::default();
         params.flash_attn(cfg.flash_attention);
         let ctx =
