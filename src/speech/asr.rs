@@ -1,10 +1,10 @@
 //! Speech recognition with whisper.cpp (whisper-rs): one loaded model shared by all calls, a pool of inference
-//! states, greedy decoding tuned for short utterances.
+//! states, greedy decoding tuned for short utterances (`asr/greedy.rs`).
 //!
 //! Speed: whisper.cpp's encoder normally runs a 30 s window whatever the utterance length. We size the audio
 //! context to the utterance (≈ 50 encoder frames per second), which is several times faster on 2–6 s utterances
 //! but occasionally makes the decoder loop. Guards catch that (a token cap proportional to the audio length and
-//! n-gram loop detection) and retry once with the full window.
+//! n-gram loop detection, checked after every token) and retry once with the full window.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -12,14 +12,13 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use whisper_rs::{
-    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperError,
-    WhisperState,
-};
+use whisper_rs::{WhisperContext, WhisperContextParameters, WhisperError};
 
 use crate::config::AsrConfig;
 use crate::lang::{Lang, UnknownLang};
 use crate::models::{ModelError, ModelPaths};
+
+mod greedy;
 
 /// Sample rate Whisper expects.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -29,6 +28,10 @@ const FULL_AUDIO_CTX: usize = 1500;
 const AUDIO_CTX_MARGIN: usize = 64;
 /// Audio shorter than this is not decoded (whisper.cpp ignores < 100 ms).
 const MIN_SAMPLES: usize = SAMPLE_RATE as usize / 10;
+/// OpenAI Whisper's silence rule: above this no-speech probability, and below the log-probability threshold,
+/// the decoded text is a hallucination ("you", "Thank you.") and is dropped.
+const NO_SPEECH_THRESHOLD: f32 = 0.6;
+const LOGPROB_THRESHOLD: f32 = -1.0;
 /// Initial prompt that biases Whisper towards simplified characters for Mandarin.
 pub const ZH_SIMPLIFIED_PROMPT: &str = "以下是普通话的句子。";
 
@@ -102,6 +105,7 @@ impl Default for AsrOptions {
 /// The result of recognising one utterance.
 #[derive(Debug, Clone, Serialize)]
 pub struct Transcript {
+    /// Empty when Whisper judged the audio to hold no speech.
     pub text: String,
     pub lang: Lang,
     /// Mean log-probability of the text tokens (closer to 0 = more confident).
@@ -125,22 +129,15 @@ fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 /// One loaded Whisper model and a pool of inference states, shared by all callers (`Sync`).
 pub struct AsrEngine {
     ctx: WhisperContext,
+    vocab: greedy::Vocab,
     model: String,
     multilingual: bool,
     threads: usize,
     fit_context: bool,
     workers: usize,
-    pool: Mutex<Vec<WhisperState>>,
+    pool: Mutex<Vec<greedy::Slot>>,
     freed: Condvar,
     max_wait: Duration,
-}
-
-/// What one decoding pass produced.
-struct Pass {
-    text: String,
-    tokens: Vec<i32>,
-    logprob_sum: f32,
-    no_speech_prob: f32,
 }
 
 impl AsrEngine {
@@ -174,14 +171,17 @@ impl AsrEngine {
         })?;
         whisper_rs::install_logging_hooks();
         let started = Instant::now();
-        let ctx = WhisperContext::new_with_params(path_str, WhisperContextParameters::default())
-            .map_err(|e| AsrError::Load {
+        let mut params = WhisperContextParameters::default();
+        params.flash_attn(cfg.flash_attention);
+        let ctx =
+            WhisperContext::new_with_params(path_str, params).map_err(|e| AsrError::Load {
                 path: path_str.to_string(),
                 reason: format!("{e:?} (delete it and run `kefu models fetch {model}`)"),
             })?;
         let pool = (0..cfg.workers)
             .map(|_| {
                 ctx.create_state()
+                    .map(greedy::Slot::new)
                     .map_err(whisper_err("creating an inference state"))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -194,6 +194,7 @@ impl AsrEngine {
         );
         Ok(Self {
             multilingual: ctx.is_multilingual(),
+            vocab: greedy::Vocab::new(&ctx),
             ctx,
             model,
             threads: cfg.threads,
@@ -237,173 +238,59 @@ impl AsrEngine {
         }
         let mut lease = self.lease()?;
         let state = lease.state();
-
-        let fitted = if self.fit_context {
-            fitted_audio_ctx(audio_secs)
-        } else {
-            FULL_AUDIO_CTX
+        let prompt = |lang: Lang| {
+            opts.prompt
+                .clone()
+                .or_else(|| (lang == Lang::Zh).then(|| ZH_SIMPLIFIED_PROMPT.to_string()))
         };
-        let lang = match opts.language {
-            LanguageChoice::Fixed(lang) => lang,
-            LanguageChoice::Auto if !self.multilingual => Lang::En,
-            LanguageChoice::Auto => self.detect_language(state, samples_16k, fitted)?,
+        let mut req = greedy::Request {
+            samples: samples_16k,
+            lang: match opts.language {
+                LanguageChoice::Fixed(lang) => Some(lang),
+                LanguageChoice::Auto => None,
+            },
+            prompt: &prompt,
+            audio_ctx: if self.fit_context {
+                fitted_audio_ctx(audio_secs)
+            } else {
+                FULL_AUDIO_CTX
+            },
+            max_tokens: token_cap(audio_secs),
+            threads: self.threads,
         };
-        let prompt = opts
-            .prompt
-            .clone()
-            .or_else(|| (lang == Lang::Zh).then(|| ZH_SIMPLIFIED_PROMPT.to_string()))
-            .map(|p| p.replace('\0', ""));
-        let max_tokens = token_cap(audio_secs);
-
-        let mut audio_ctx = fitted;
-        let mut pass = self.decode(
-            state,
-            samples_16k,
-            lang,
-            prompt.as_deref(),
-            audio_ctx,
-            max_tokens,
-        )?;
+        let mut pass = greedy::decode(&self.ctx, &self.vocab, state, &req)?;
         let mut retried = false;
-        if audio_ctx < FULL_AUDIO_CTX && (pass.tokens.len() >= max_tokens || has_loop(&pass.tokens))
-        {
+        if pass.cut_short && req.audio_ctx < FULL_AUDIO_CTX {
             tracing::debug!(
                 tokens = pass.tokens.len(),
-                audio_ctx,
+                audio_ctx = req.audio_ctx,
                 text = pass.text,
                 "ASR guard tripped on a sized context; retrying with the full window"
             );
-            audio_ctx = FULL_AUDIO_CTX;
+            req.audio_ctx = FULL_AUDIO_CTX;
+            req.lang = Some(pass.lang);
             retried = true;
-            pass = self.decode(
-                state,
-                samples_16k,
-                lang,
-                prompt.as_deref(),
-                audio_ctx,
-                max_tokens,
-            )?;
+            pass = greedy::decode(&self.ctx, &self.vocab, state, &req)?;
         }
         let avg_logprob = if pass.tokens.is_empty() {
             0.0
         } else {
             pass.logprob_sum / pass.tokens.len() as f32
         };
+        let silent = pass.no_speech_prob > NO_SPEECH_THRESHOLD && avg_logprob < LOGPROB_THRESHOLD;
+        if silent {
+            tracing::debug!(text = pass.text, "dropped as no speech");
+        }
         Ok(Transcript {
-            text: pass.text.trim().to_string(),
-            lang,
+            text: if silent { String::new() } else { pass.text },
+            lang: pass.lang,
             avg_logprob,
             no_speech_prob: pass.no_speech_prob,
             audio_secs,
             compute: started.elapsed(),
-            audio_ctx,
+            audio_ctx: req.audio_ctx,
             retried,
         })
-    }
-
-    /// Picks Mandarin or English from Whisper's language probabilities, encoding with the sized context.
-    fn detect_language(
-        &self,
-        state: &mut WhisperState,
-        samples: &[f32],
-        audio_ctx: usize,
-    ) -> Result<Lang, AsrError> {
-        // whisper.cpp applies `audio_ctx` to a state only inside `full`: a 0.1 s no-op pass sets it, so
-        // detection encodes the same window as the transcription that follows.
-        let mut prime = self.params(Some("en"), audio_ctx);
-        prime.set_duration_ms(100);
-        let silence = vec![0.0f32; SAMPLE_RATE as usize / 5];
-        state
-            .full(prime, &silence)
-            .map_err(whisper_err("sizing the audio context"))?;
-        state
-            .pcm_to_mel(samples, self.threads)
-            .map_err(whisper_err("computing the mel spectrogram"))?;
-        let (_, probs) = state
-            .lang_detect(0, self.threads)
-            .map_err(whisper_err("detecting the language"))?;
-        let prob = |code: &str| {
-            whisper_rs::get_lang_id(code)
-                .and_then(|id| probs.get(usize::try_from(id).ok()?).copied())
-                .unwrap_or(0.0)
-        };
-        let (zh, en) = (prob("zh"), prob("en"));
-        tracing::debug!(zh, en, "language probabilities");
-        Ok(if zh > en { Lang::Zh } else { Lang::En })
-    }
-
-    fn params(
-        &self,
-        language: Option<&'static str>,
-        audio_ctx: usize,
-    ) -> FullParams<'static, 'static> {
-        let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        p.set_n_threads(self.threads as i32);
-        p.set_language(language);
-        p.set_translate(false);
-        p.set_no_timestamps(true);
-        p.set_single_segment(true);
-        p.set_no_context(true);
-        p.set_suppress_blank(true);
-        p.set_suppress_nst(true);
-        p.set_temperature(0.0);
-        // No temperature fallback: our guards decide on a retry.
-        p.set_temperature_inc(0.0);
-        p.set_print_special(false);
-        p.set_print_progress(false);
-        p.set_print_realtime(false);
-        p.set_print_timestamps(false);
-        // 1500 means the model's own window; 0 tells whisper.cpp the same.
-        p.set_audio_ctx(if audio_ctx >= FULL_AUDIO_CTX {
-            0
-        } else {
-            audio_ctx as i32
-        });
-        p
-    }
-
-    fn decode(
-        &self,
-        state: &mut WhisperState,
-        samples: &[f32],
-        lang: Lang,
-        prompt: Option<&str>,
-        audio_ctx: usize,
-        max_tokens: usize,
-    ) -> Result<Pass, AsrError> {
-        let mut p = self.params(Some(lang.code()), audio_ctx);
-        p.set_max_tokens(max_tokens as i32);
-        if let Some(prompt) = prompt {
-            p.set_initial_prompt(prompt);
-        }
-        state.full(p, samples).map_err(whisper_err("decoding"))?;
-        let eot = self.ctx.token_eot();
-        let mut pass = Pass {
-            text: String::new(),
-            tokens: Vec::new(),
-            logprob_sum: 0.0,
-            no_speech_prob: 0.0,
-        };
-        for (i, segment) in state.as_iter().enumerate() {
-            if i == 0 {
-                pass.no_speech_prob = segment.no_speech_probability();
-            }
-            let text = segment
-                .to_str_lossy()
-                .map_err(whisper_err("reading the text"))?;
-            pass.text.push_str(&text);
-            for t in 0..segment.n_tokens() {
-                let Some(token) = segment.get_token(t) else {
-                    continue;
-                };
-                let data = token.token_data();
-                if data.id < eot {
-                    pass.tokens.push(data.id);
-                    pass.logprob_sum += data.plog;
-                }
-            }
-        }
-        Ok(pass)
     }
 
     fn lease(&self) -> Result<Lease<'_>, AsrError> {
@@ -430,7 +317,7 @@ impl AsrEngine {
         }
     }
 
-    fn lock_pool(&self) -> MutexGuard<'_, Vec<WhisperState>> {
+    fn lock_pool(&self) -> MutexGuard<'_, Vec<greedy::Slot>> {
         // A panic while holding the lock cannot leave the Vec half-updated (push/pop only).
         self.pool
             .lock()
@@ -441,11 +328,11 @@ impl AsrEngine {
 /// A state borrowed from the pool; returned on drop.
 struct Lease<'a> {
     engine: &'a AsrEngine,
-    state: Option<WhisperState>,
+    state: Option<greedy::Slot>,
 }
 
 impl Lease<'_> {
-    fn state(&mut self) -> &mut WhisperState {
+    fn state(&mut self) -> &mut greedy::Slot {
         // Invariant: `state` is Some from construction until drop.
         self.state
             .as_mut()
