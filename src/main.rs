@@ -6,8 +6,14 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use kefu::config::Config;
 
+mod cli;
+
 #[derive(Parser)]
-#[command(name = "kefu", version, about = "Voice-first AI customer service for e-commerce")]
+#[command(
+    name = "kefu",
+    version,
+    about = "Voice-first AI customer service for e-commerce"
+)]
 struct Cli {
     /// Configuration file (default: $KEFU_CONFIG, then ./kefu.toml, then built-in defaults).
     #[arg(long, global = true)]
@@ -20,6 +26,11 @@ struct Cli {
 enum Command {
     /// Print the effective configuration as TOML.
     Config,
+    /// Language understanding: train, evaluate and try the intent classifier.
+    Nlu {
+        #[command(subcommand)]
+        command: cli::nlu::NluCommand,
+    },
 }
 
 fn main() -> Result<()> {
@@ -34,6 +45,7 @@ fn main() -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+        Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())
 }

@@ -1,0 +1,3 @@
+//! Command bodies, one file per command group.
+
+pub mod nlu;
