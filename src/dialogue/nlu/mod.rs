@@ -3,6 +3,13 @@
 //!
 //! The classifier is trained from the data files in `data/nlu` (see [`load_training_dir`]) and saved as
 //! JSON at [`default_model_path`]; [`Nlu::load_or_train`] trains it in-process when no model exists yet.
+//! One model serves both languages: on the held-out sets, separate en and zh models scored within one
+//! utterance of the joint model, which also copes with mixed turns ("我的 iPhone 坏了").
+//!
+//! A turn is `uncertain` when the top intent's probability is below the model's threshold. The threshold
+//! is chosen on the evaluation set when training (`kefu nlu train`, [`Nlu::calibrate`]): the cut that
+//! minimises 3 × wrong answers given + 1 × right answers withheld, kept within 0.2..=0.7
+//! ([`Evaluation::choose_threshold`]). Without an evaluation set it stays at 0.5.
 
 mod classifier;
 mod data;
