@@ -71,17 +71,18 @@ const NOT_A_DAY_AFTER: &[char] = &[
 
 pub(super) fn find(text: &str, today: NaiveDate, expecting: Option<Expecting>) -> Vec<Candidate> {
     let mut found = Vec::new();
-    if expecting == Some(Expecting::Date) {
-        if let Some(c) = BARE_DAY.captures(text) {
-            if let Some(d) = number(&c, 1).and_then(|d| nearest_day_of_month(today, d)) {
-                let span = c.get(1).map_or(0..0, |m| m.range());
-                found.push(Candidate::new(
-                    EntityValue::Date(d),
-                    span,
-                    priority::DATE_TIME_AMOUNT,
-                ));
-            }
-        }
+    let bare_day = (expecting == Some(Expecting::Date))
+        .then(|| BARE_DAY.captures(text))
+        .flatten();
+    if let Some(c) = bare_day
+        && let Some(d) = number(&c, 1).and_then(|d| nearest_day_of_month(today, d))
+    {
+        let span = c.get(1).map_or(0..0, |m| m.range());
+        found.push(Candidate::new(
+            EntityValue::Date(d),
+            span,
+            priority::DATE_TIME_AMOUNT,
+        ));
     }
     let mut push = |span: std::ops::Range<usize>, date: Option<NaiveDate>| {
         if let Some(d) = date {
