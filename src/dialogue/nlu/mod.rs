@@ -206,6 +206,8 @@ impl Nlu {
             .or_else(|| Lang::detect(text))
             .unwrap_or(Lang::En);
         let normalized = text::normalize(text, lang);
+        // Same byte offsets as `text`, so entity spans index the caller's text.
+        let simplified = text::to_simplified(text);
         let ranking = self.ranking(&normalized);
         let (intent, confidence) = ranking[0];
         Understanding {
@@ -215,8 +217,8 @@ impl Nlu {
             confidence,
             ranking: ranking.into_iter().take(3).collect(),
             uncertain: confidence < self.threshold || normalized.is_empty(),
-            entities: entities::extract(text, ctx),
-            sentiment: sentiment::score(text),
+            entities: entities::extract(&simplified, ctx),
+            sentiment: sentiment::score(&simplified),
         }
     }
 
@@ -345,6 +347,13 @@ mod tests {
         assert!(u.sentiment < 0.0);
         let zh = nlu.parse("我要取消订单", &ctx);
         assert_eq!((zh.intent, zh.lang), (Intent::CancelOrder, Lang::Zh));
+        let traditional = nlu.parse("我要取消訂單 後天", &ctx);
+        assert_eq!(traditional.intent, Intent::CancelOrder);
+        assert_eq!(traditional.text, "我要取消訂單 後天");
+        assert_eq!(
+            &traditional.text[traditional.entities[0].span.clone()],
+            "後天"
+        );
         assert!(nlu.parse("", &ctx).uncertain);
     }
 
