@@ -32,6 +32,7 @@ pub struct Config {
     pub tts: TtsConfig,
     pub store: StoreConfig,
     pub server: ServerConfig,
+    pub nlu: NluConfig,
 }
 
 /// Where models live and where downloads are cached.
@@ -148,6 +149,23 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             http_bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Language understanding (the intent model itself lives at `<models.dir>/nlu/intent-model.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NluConfig {
+    /// NLU training and evaluation data (`en/`, `zh/`, `eval/`, `reviewed/`); the model is trained from it
+    /// when missing.
+    pub data_dir: PathBuf,
+}
+
+impl Default for NluConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data/nlu"),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod config;
+pub mod dialogue;
 pub mod lang;
 pub mod models;
 pub mod speech;

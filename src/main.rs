@@ -40,6 +40,11 @@ enum Command {
     },
     /// Transcribe a WAV file with Whisper.
     Transcribe(cli::speech::TranscribeArgs),
+    /// Language understanding: train, evaluate and try the intent classifier.
+    Nlu {
+        #[command(subcommand)]
+        command: cli::nlu::NluCommand,
+    },
 }
 
 fn main() -> Result<()> {
@@ -58,6 +63,7 @@ fn main() -> Result<()> {
         Command::Bench { what } => cli::bench::run(&config, what)?,
         Command::Models { cmd } => cli::models::run(cmd, &config)?,
         Command::Transcribe(args) => cli::speech::transcribe(args, &config)?,
+        Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())
 }

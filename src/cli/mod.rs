@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod models;
+pub mod nlu;
 pub mod say;
 pub mod speech;
