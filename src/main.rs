@@ -1,5 +1,7 @@
 //! The `kefu` command line.
 
+mod cli;
+
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -7,7 +9,11 @@ use clap::{Parser, Subcommand};
 use kefu::config::Config;
 
 #[derive(Parser)]
-#[command(name = "kefu", version, about = "Voice-first AI customer service for e-commerce")]
+#[command(
+    name = "kefu",
+    version,
+    about = "Voice-first AI customer service for e-commerce"
+)]
 struct Cli {
     /// Configuration file (default: $KEFU_CONFIG, then ./kefu.toml, then built-in defaults).
     #[arg(long, global = true)]
@@ -20,6 +26,13 @@ struct Cli {
 enum Command {
     /// Print the effective configuration as TOML.
     Config,
+    /// Create, seed and inspect the shop database.
+    #[command(subcommand)]
+    Store(cli::store::StoreCommand),
+    /// Chat with kefu on the terminal (stdin/stdout, pipes welcome).
+    Chat(cli::chat::ChatArgs),
+    /// Run the HTTP server (chat API).
+    Serve,
 }
 
 fn main() -> Result<()> {
@@ -34,6 +47,9 @@ fn main() -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+        Command::Store(cmd) => cli::store::run(&config, cmd)?,
+        Command::Chat(args) => cli::chat::run(&config, args)?,
+        Command::Serve => cli::serve::run(&config)?,
     }
     Ok(())
 }
