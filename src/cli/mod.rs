@@ -3,3 +3,4 @@
 pub mod chat;
 pub mod serve;
 pub mod store;
+pub mod nlu_review;
