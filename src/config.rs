@@ -33,6 +33,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub server: ServerConfig,
     pub dialogue: DialogueConfig,
+    pub nlu: NluConfig,
 }
 
 /// Where models live and where downloads are cached.
@@ -148,21 +149,35 @@ impl Default for ServerConfig {
     }
 }
 
-/// The dialogue engine's data files.
+/// The dialogue engine's data files (the NLU's are under `[nlu]`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DialogueConfig {
     /// FAQ knowledge base (TOML, `[[faq]]` entries in zh and en).
     pub kb_path: PathBuf,
-    /// NLU training data (`<dir>/en/*.txt`, `<dir>/zh/*.txt`); used to train a model when none is saved.
-    pub nlu_data_dir: PathBuf,
 }
 
 impl Default for DialogueConfig {
     fn default() -> Self {
         Self {
             kb_path: PathBuf::from("data/kb/policies.toml"),
-            nlu_data_dir: PathBuf::from("data/nlu"),
+        }
+    }
+}
+
+/// Language understanding (the intent model itself lives at `<models.dir>/nlu/intent-model.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NluConfig {
+    /// NLU training and evaluation data (`en/`, `zh/`, `eval/`, `reviewed/`); the model is trained from it
+    /// when missing.
+    pub data_dir: PathBuf,
+}
+
+impl Default for NluConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data/nlu"),
         }
     }
 }

@@ -1,12 +1,12 @@
 //! The `kefu` command line.
 
-mod cli;
-
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use kefu::config::Config;
+
+mod cli;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +33,11 @@ enum Command {
     Chat(cli::chat::ChatArgs),
     /// Run the HTTP server (chat API).
     Serve,
+    /// Language understanding: train, evaluate and try the intent classifier.
+    Nlu {
+        #[command(subcommand)]
+        command: cli::nlu::NluCommand,
+    },
 }
 
 fn main() -> Result<()> {
@@ -50,6 +55,7 @@ fn main() -> Result<()> {
         Command::Store(cmd) => cli::store::run(&config, cmd)?,
         Command::Chat(args) => cli::chat::run(&config, args)?,
         Command::Serve => cli::serve::run(&config)?,
+        Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())
 }

@@ -10,17 +10,30 @@ use kefu::store::seed::{EMILY_PHONE, ZHANG_WEI_PHONE};
 use kefu::store::{OrderStatus, TicketKind};
 
 fn status(chat: &Chat, number: &str) -> OrderStatus {
-    chat.store().order_by_number(number).unwrap().unwrap().status
+    chat.store()
+        .order_by_number(number)
+        .unwrap()
+        .unwrap()
+        .status
 }
 
 fn tickets(chat: &Chat, number: &str, kind: TicketKind) -> usize {
     let order = chat.store().order_by_number(number).unwrap().unwrap();
-    chat.store().tickets_for_order(order.id).unwrap().iter().filter(|t| t.kind == kind).count()
+    chat.store()
+        .tickets_for_order(order.id)
+        .unwrap()
+        .iter()
+        .filter(|t| t.kind == kind)
+        .count()
 }
 
 fn escalation(outcome: &Outcome) -> Option<(EscalationReason, Priority, &str)> {
     match outcome {
-        Outcome::Escalate { reason, priority, summary } => Some((*reason, *priority, summary.as_str())),
+        Outcome::Escalate {
+            reason,
+            priority,
+            summary,
+        } => Some((*reason, *priority, summary.as_str())),
         _ => None,
     }
 }
@@ -32,7 +45,11 @@ fn greeting_is_personalised_for_known_callers() {
     assert!(zh.greeting.text.contains("张伟"), "{}", zh.greeting.text);
     let en = Chat::start(Some("+1 415 555 0100"), None);
     assert_eq!(en.greeting.lang, Lang::En);
-    assert!(en.greeting.text.contains("Emily Carter"), "{}", en.greeting.text);
+    assert!(
+        en.greeting.text.contains("Emily Carter"),
+        "{}",
+        en.greeting.text
+    );
     let anon = Chat::start(None, Some(Lang::En));
     assert!(!anon.greeting.text.is_empty());
 }
@@ -43,10 +60,22 @@ fn order_status_en() {
     let r = chat.say("where is my order 20241234");
     assert_eq!(r.lang, Lang::En);
     assert!(r.text.contains("SF Express"), "{}", r.text);
-    assert!(r.text.contains("tomorrow") && r.text.contains("December 11th"), "{}", r.text);
-    assert!(r.text.contains("two zero two four one two three four"), "{}", r.text);
+    assert!(
+        r.text.contains("tomorrow") && r.text.contains("December 11th"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("two zero two four one two three four"),
+        "{}",
+        r.text
+    );
     let r = chat.say("what about order 20245678");
-    assert!(r.text.contains("warehouse") || r.text.contains("prepared"), "{}", r.text);
+    assert!(
+        r.text.contains("warehouse") || r.text.contains("prepared"),
+        "{}",
+        r.text
+    );
 }
 
 #[test]
@@ -55,7 +84,11 @@ fn order_status_zh() {
     let r = chat.say("我的订单20241234到哪了");
     assert_eq!(r.lang, Lang::Zh);
     assert!(r.text.contains("顺丰速运"), "{}", r.text);
-    assert!(r.text.contains("明天") && r.text.contains("12月11日"), "{}", r.text);
+    assert!(
+        r.text.contains("明天") && r.text.contains("12月11日"),
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("二零二四一二三四"), "{}", r.text);
 }
 
@@ -74,7 +107,11 @@ fn unknown_order_number_is_said_and_asked_again() {
     let mut en = Chat::start(None, Some(Lang::En));
     let r = en.say("where is my order 87654321");
     assert_eq!(r.expect, Expect::OrderNumber);
-    assert!(r.text.contains("eight seven six five four three two one"), "{}", r.text);
+    assert!(
+        r.text.contains("eight seven six five four three two one"),
+        "{}",
+        r.text
+    );
     let r = en.say("sorry, it's 20241234");
     assert!(r.text.contains("SF Express"), "{}", r.text);
 
@@ -89,7 +126,11 @@ fn known_caller_is_offered_their_only_open_order() {
     let mut chat = Chat::start(Some(EMILY_PHONE), None);
     let r = chat.say("where is my package");
     assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
-    assert!(r.text.contains("two zero two four three three three three"), "{}", r.text);
+    assert!(
+        r.text.contains("two zero two four three three three three"),
+        "{}",
+        r.text
+    );
     let r = chat.say("yes");
     assert!(r.text.contains("December 12th"), "{}", r.text);
 }
@@ -99,7 +140,11 @@ fn cancel_confirmed_en() {
     let mut chat = Chat::start(None, Some(Lang::En));
     let r = chat.say("I want to cancel order 20245678");
     assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
-    assert_eq!(status(&chat, "20245678"), OrderStatus::Processing, "nothing happens before the yes");
+    assert_eq!(
+        status(&chat, "20245678"),
+        OrderStatus::Processing,
+        "nothing happens before the yes"
+    );
     let r = chat.say("yes please");
     assert_eq!(status(&chat, "20245678"), OrderStatus::Cancelled);
     assert!(r.text.contains("cancelled"), "{}", r.text);
@@ -116,7 +161,12 @@ fn cancel_confirmed_zh() {
     assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
     assert!(r.text.contains("取消"), "{}", r.text);
     let r = chat.say("是的，取消吧");
-    assert_eq!(status(&chat, "20245678"), OrderStatus::Cancelled, "{}", r.text);
+    assert_eq!(
+        status(&chat, "20245678"),
+        OrderStatus::Cancelled,
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("已"), "{}", r.text);
 }
 
@@ -139,7 +189,11 @@ fn shipped_orders_cannot_be_cancelled() {
     let mut en = Chat::start(None, Some(Lang::En));
     let r = en.say("cancel order 20241234");
     assert_ne!(r.expect, Expect::YesNo);
-    assert!(r.text.contains("shipped") && r.text.contains("return"), "{}", r.text);
+    assert!(
+        r.text.contains("shipped") && r.text.contains("return"),
+        "{}",
+        r.text
+    );
     assert_eq!(status(&en, "20241234"), OrderStatus::InTransit);
     let mut zh = Chat::start(None, None);
     let r = zh.say("我要取消订单20241234");
@@ -156,12 +210,20 @@ fn change_of_mind_mid_confirmation_drops_the_action() {
     assert!(r.text.contains("SF Express"), "{}", r.text);
     assert!(chat.conv.pending.is_none());
     chat.say("yes");
-    assert_eq!(status(&chat, "20245678"), OrderStatus::Processing, "the dropped cancel must not run");
+    assert_eq!(
+        status(&chat, "20245678"),
+        OrderStatus::Processing,
+        "the dropped cancel must not run"
+    );
 
     let mut zh = Chat::start(None, None);
     zh.say("取消订单20245678");
     let r = zh.say("等等，先帮我查一下订单20241234的物流");
-    assert!(r.text.contains("二零二四一二三四") && r.text.contains("12月11日"), "{}", r.text);
+    assert!(
+        r.text.contains("二零二四一二三四") && r.text.contains("12月11日"),
+        "{}",
+        r.text
+    );
     zh.say("好的");
     assert_eq!(status(&zh, "20245678"), OrderStatus::Processing);
 }
@@ -179,7 +241,11 @@ fn address_change_is_read_back_and_confirmed_en() {
     assert!(r.text.contains("18 Jianguo Road"), "read-back: {}", r.text);
     chat.say("yes, that's right");
     let order = chat.store().order_by_number("20245678").unwrap().unwrap();
-    assert!(order.address.contains("18 Jianguo Road"), "{}", order.address);
+    assert!(
+        order.address.contains("18 Jianguo Road"),
+        "{}",
+        order.address
+    );
 }
 
 #[test]
@@ -201,10 +267,22 @@ fn address_change_is_read_back_and_confirmed_zh() {
 #[test]
 fn shipped_orders_cannot_be_changed() {
     let mut chat = Chat::start(None, Some(Lang::En));
-    let before = chat.store().order_by_number("20241234").unwrap().unwrap().address;
+    let before = chat
+        .store()
+        .order_by_number("20241234")
+        .unwrap()
+        .unwrap()
+        .address;
     let r = chat.say("can I change the address on order 20241234");
     assert!(r.text.contains("shipped"), "{}", r.text);
-    assert_eq!(chat.store().order_by_number("20241234").unwrap().unwrap().address, before);
+    assert_eq!(
+        chat.store()
+            .order_by_number("20241234")
+            .unwrap()
+            .unwrap()
+            .address,
+        before
+    );
 }
 
 #[test]
@@ -215,7 +293,10 @@ fn dtmf_order_number_and_zero_for_a_person() {
     let r = chat.input(UserInput::Digits("20241234#".into()));
     assert!(r.text.contains("SF Express"), "{}", r.text);
     let r = chat.input(UserInput::Digits("0".into()));
-    assert_eq!(escalation(&r.outcome).map(|e| e.0), Some(EscalationReason::Requested));
+    assert_eq!(
+        escalation(&r.outcome).map(|e| e.0),
+        Some(EscalationReason::Requested)
+    );
 }
 
 #[test]
@@ -223,12 +304,21 @@ fn return_creates_a_ticket_en() {
     let mut chat = Chat::start(Some(EMILY_PHONE), None);
     let r = chat.say("I'd like to return the air fryer I bought");
     assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
-    assert!(r.text.contains("two zero two four nine nine nine nine"), "offers the delivered order: {}", r.text);
+    assert!(
+        r.text.contains("two zero two four nine nine nine nine"),
+        "offers the delivered order: {}",
+        r.text
+    );
     let r = chat.say("yes");
     assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
     assert_eq!(tickets(&chat, "20249999", TicketKind::Return), 0);
     let r = chat.say("yes, go ahead");
-    assert_eq!(tickets(&chat, "20249999", TicketKind::Return), 1, "{}", r.text);
+    assert_eq!(
+        tickets(&chat, "20249999", TicketKind::Return),
+        1,
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("ticket"), "{}", r.text);
 }
 
@@ -238,7 +328,12 @@ fn return_creates_a_ticket_zh() {
     let r = chat.say("我要退货，订单号20249999");
     assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
     let r = chat.say("好的");
-    assert_eq!(tickets(&chat, "20249999", TicketKind::Return), 1, "{}", r.text);
+    assert_eq!(
+        tickets(&chat, "20249999", TicketKind::Return),
+        1,
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("工单号"), "{}", r.text);
 }
 
@@ -247,7 +342,11 @@ fn returns_and_exchanges_respect_their_windows() {
     // 20246666 was delivered 20 days before "now": past both the 7-day return and the 15-day exchange window.
     let mut en = Chat::start(None, Some(Lang::En));
     let r = en.say("I want to return order 20246666");
-    assert!(r.text.contains("7 days") || r.text.contains("7"), "{}", r.text);
+    assert!(
+        r.text.contains("7 days") || r.text.contains("7"),
+        "{}",
+        r.text
+    );
     assert_eq!(tickets(&en, "20246666", TicketKind::Return), 0);
     let mut zh = Chat::start(None, None);
     let r = zh.say("订单20246666的鞋子尺码不对，我想换货");
@@ -298,9 +397,15 @@ fn repair_books_an_appointment_zh() {
     let r = chat.say("好的");
     let order = chat.store().order_by_number("20240815").unwrap().unwrap();
     let repair = chat.store().tickets_for_order(order.id).unwrap();
-    let repair = repair.iter().find(|t| t.kind == TicketKind::Repair).expect("repair ticket");
+    let repair = repair
+        .iter()
+        .find(|t| t.kind == TicketKind::Repair)
+        .expect("repair ticket");
     // Seed day is a Tuesday: the first slot is Thursday 10:00.
-    assert_eq!(repair.appointment.unwrap().to_string(), "2024-12-12 10:00:00");
+    assert_eq!(
+        repair.appointment.unwrap().to_string(),
+        "2024-12-12 10:00:00"
+    );
     assert!(r.text.contains("工单号"), "{}", r.text);
 }
 
@@ -321,11 +426,21 @@ fn repair_books_an_appointment_en() {
 fn complaint_creates_a_ticket_with_a_calming_reply() {
     let mut en = Chat::start(Some(ZHANG_WEI_PHONE), Some(Lang::En));
     let r = en.say("I want to file a complaint about the courier on order 20241234, he left the parcel outside");
-    assert_eq!(tickets(&en, "20241234", TicketKind::Complaint), 1, "{}", r.text);
+    assert_eq!(
+        tickets(&en, "20241234", TicketKind::Complaint),
+        1,
+        "{}",
+        r.text
+    );
     assert!(r.text.to_lowercase().contains("sorry"), "{}", r.text);
     let mut zh = Chat::start(None, None);
     let r = zh.say("我要投诉，订单20241234的快递员态度很差");
-    assert_eq!(tickets(&zh, "20241234", TicketKind::Complaint), 1, "{}", r.text);
+    assert_eq!(
+        tickets(&zh, "20241234", TicketKind::Complaint),
+        1,
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("抱歉"), "{}", r.text);
 }
 
@@ -336,22 +451,37 @@ fn vip_complaint_goes_to_a_person() {
     let (reason, priority, summary) = escalation(&r.outcome).expect("escalated");
     assert_eq!(reason, EscalationReason::Vip);
     assert!(priority >= Priority::High);
-    assert!(summary.contains("Emily Carter") && summary.contains("20243333"), "{summary}");
+    assert!(
+        summary.contains("Emily Carter") && summary.contains("20243333"),
+        "{summary}"
+    );
 }
 
 #[test]
 fn angry_caller_is_escalated_with_a_summary() {
     let mut en = Chat::start(Some(ZHANG_WEI_PHONE), Some(Lang::En));
     en.say("where is my order 20241234");
-    let r = en.say("This is absolutely terrible! Worst service ever, I am furious, you people are useless!");
+    let r = en.say(
+        "This is absolutely terrible! Worst service ever, I am furious, you people are useless!",
+    );
     let (reason, _, summary) = escalation(&r.outcome).expect("escalated");
     assert_eq!(reason, EscalationReason::NegativeSentiment);
-    assert!(summary.contains("20241234") && summary.contains("Sentiment") && summary.contains("order_status"), "{summary}");
+    assert!(
+        summary.contains("20241234")
+            && summary.contains("Sentiment")
+            && summary.contains("order_status"),
+        "{summary}"
+    );
     assert!(en.conv.finished);
 
     let mut zh = Chat::start(None, None);
     let r = zh.say("你们太差劲了！气死我了，什么垃圾服务，骗子！");
-    assert_eq!(escalation(&r.outcome).map(|e| e.0), Some(EscalationReason::NegativeSentiment), "{}", r.text);
+    assert_eq!(
+        escalation(&r.outcome).map(|e| e.0),
+        Some(EscalationReason::NegativeSentiment),
+        "{}",
+        r.text
+    );
 }
 
 #[test]
@@ -360,32 +490,58 @@ fn out_of_scope_twice_escalates() {
     let r = en.say("what's the weather like on Mars tomorrow?");
     assert_eq!(r.outcome, Outcome::Continue);
     let r = en.say("can you write me a poem about dragons?");
-    assert_eq!(escalation(&r.outcome).map(|e| e.0), Some(EscalationReason::RepeatedMisunderstanding), "{}", r.text);
+    assert_eq!(
+        escalation(&r.outcome).map(|e| e.0),
+        Some(EscalationReason::RepeatedMisunderstanding),
+        "{}",
+        r.text
+    );
 
     let mut zh = Chat::start(None, None);
     zh.say("今天股票会涨吗");
     let r = zh.say("给我讲个笑话吧");
-    assert_eq!(escalation(&r.outcome).map(|e| e.0), Some(EscalationReason::RepeatedMisunderstanding), "{}", r.text);
+    assert_eq!(
+        escalation(&r.outcome).map(|e| e.0),
+        Some(EscalationReason::RepeatedMisunderstanding),
+        "{}",
+        r.text
+    );
 }
 
 #[test]
 fn asking_for_a_person_escalates() {
     let mut en = Chat::start(None, Some(Lang::En));
     let r = en.say("I want to speak to a human agent");
-    assert_eq!(escalation(&r.outcome).map(|e| e.0), Some(EscalationReason::Requested));
+    assert_eq!(
+        escalation(&r.outcome).map(|e| e.0),
+        Some(EscalationReason::Requested)
+    );
     let mut zh = Chat::start(None, None);
     let r = zh.say("转人工");
-    assert_eq!(escalation(&r.outcome).map(|e| e.0), Some(EscalationReason::Requested), "{}", r.text);
+    assert_eq!(
+        escalation(&r.outcome).map(|e| e.0),
+        Some(EscalationReason::Requested),
+        "{}",
+        r.text
+    );
 }
 
 #[test]
 fn product_inquiry_in_both_languages() {
     let mut en = Chat::start(None, Some(Lang::En));
     let r = en.say("how much is the Huawei Mate 60 Pro?");
-    assert!(r.text.contains("yuan") && r.text.contains("Mate 60 Pro"), "{}", r.text);
+    assert!(
+        r.text.contains("yuan") && r.text.contains("Mate 60 Pro"),
+        "{}",
+        r.text
+    );
     let mut zh = Chat::start(None, None);
     let r = zh.say("华为Mate 60 Pro多少钱？有货吗");
-    assert!(r.text.contains("元") && r.text.contains("Mate 60 Pro"), "{}", r.text);
+    assert!(
+        r.text.contains("元") && r.text.contains("Mate 60 Pro"),
+        "{}",
+        r.text
+    );
 }
 
 #[test]
@@ -399,11 +555,19 @@ fn recommendation_uses_category_budget_and_history() {
         .into_iter()
         .filter(|p| p.category == "earbuds" && p.price_cents <= 50_000)
         .collect();
-    assert!(earbuds.iter().any(|p| r.text.contains(&p.name_en)), "{}", r.text);
+    assert!(
+        earbuds.iter().any(|p| r.text.contains(&p.name_en)),
+        "{}",
+        r.text
+    );
     let mut zh = Chat::start(Some(ZHANG_WEI_PHONE), None);
     let r = zh.say("给我推荐一款手机");
     assert!(r.text.contains("元"), "{}", r.text);
-    assert!(!r.text.contains("Mate 60 Pro 128GB"), "not the phone already bought: {}", r.text);
+    assert!(
+        !r.text.contains("Mate 60 Pro 128GB"),
+        "not the phone already bought: {}",
+        r.text
+    );
 }
 
 #[test]
@@ -411,11 +575,19 @@ fn promotions_and_points() {
     let mut en = Chat::start(None, Some(Lang::En));
     let r = en.say("are there any promotions or coupons right now?");
     assert!(r.text.contains("code"), "{}", r.text);
-    assert!(!r.text.contains("DOUBLE11"), "expired promotions are not offered: {}", r.text);
+    assert!(
+        !r.text.contains("DOUBLE11"),
+        "expired promotions are not offered: {}",
+        r.text
+    );
     let r = en.say("how many points do I have");
     assert_eq!(r.expect, Expect::Phone, "{}", r.text);
     let r = en.say("my number is 415 555 0100");
-    assert!(r.text.contains("15200") && r.text.contains("152 yuan"), "{}", r.text);
+    assert!(
+        r.text.contains("15200") && r.text.contains("152 yuan"),
+        "{}",
+        r.text
+    );
 
     let mut zh = Chat::start(Some(ZHANG_WEI_PHONE), None);
     let r = zh.say("我还有多少积分");
@@ -442,7 +614,11 @@ fn faq_answers_from_the_knowledge_base() {
 fn goodbye_ends_and_silence_times_out() {
     let mut en = Chat::start(None, Some(Lang::En));
     let r = en.say("thanks, bye");
-    assert!(matches!(r.outcome, Outcome::End | Outcome::Continue), "{:?}", r.outcome);
+    assert!(
+        matches!(r.outcome, Outcome::End | Outcome::Continue),
+        "{:?}",
+        r.outcome
+    );
     let mut silent = Chat::start(None, Some(Lang::En));
     assert_eq!(silent.input(UserInput::NoInput).outcome, Outcome::Continue);
     assert_eq!(silent.input(UserInput::NoInput).outcome, Outcome::Continue);
@@ -471,7 +647,11 @@ fn every_turn_is_logged() {
     assert_eq!(turns.len(), 3, "greeting + two caller turns");
     assert_eq!(turns[0].speaker, "bot");
     assert_eq!(turns[1].intent.as_deref(), Some("order_status"));
-    assert!(turns[1].entities.contains("20241234"), "{}", turns[1].entities);
+    assert!(
+        turns[1].entities.contains("20241234"),
+        "{}",
+        turns[1].entities
+    );
     assert!(turns[1].confidence.unwrap() > 0.0);
     assert_eq!(turns[2].outcome, "escalate:requested");
     assert!(!turns[2].reply.is_empty());

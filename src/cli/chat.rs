@@ -14,7 +14,7 @@ use kefu::lang::Lang;
 pub fn open_engine(config: &Config) -> Result<DialogueEngine> {
     let store = super::store::open_seeded(config)?;
     let model = nlu::default_model_path(&config.models.dir);
-    let nlu = Nlu::load_or_train(&model, &config.dialogue.nlu_data_dir).with_context(|| {
+    let nlu = Nlu::load_or_train(&model, &config.nlu.data_dir).with_context(|| {
         format!(
             "loading the NLU model {} (train it with `kefu nlu train`)",
             model.display()

@@ -24,7 +24,10 @@ pub struct ReviewArgs {
 /// Runs the export; prints how many lines were written to stderr.
 pub fn run(config: &Config, args: ReviewArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.below) {
-        anyhow::bail!("--below {} is not a confidence: use a value between 0 and 1", args.below);
+        anyhow::bail!(
+            "--below {} is not a confidence: use a value between 0 and 1",
+            args.below
+        );
     }
     let store = Store::open(&config.store.path)?;
     let turns = store.turns_for_review(args.below)?;
@@ -43,9 +46,13 @@ pub fn run(config: &Config, args: ReviewArgs) -> Result<()> {
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
             }
-            Box::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)
+            Box::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            )
         }
         None => Box::new(std::io::stdout().lock()),
     };
@@ -53,6 +60,10 @@ pub fn run(config: &Config, args: ReviewArgs) -> Result<()> {
         writeln!(out, "{line}")?;
     }
     out.flush()?;
-    eprintln!("{} turns to review (confidence below {} or escalated)", lines.len(), args.below);
+    eprintln!(
+        "{} turns to review (confidence below {} or escalated)",
+        lines.len(),
+        args.below
+    );
     Ok(())
 }

@@ -121,7 +121,10 @@ impl Index {
         if distinct.is_empty() {
             return 0.0;
         }
-        let found = distinct.iter().filter(|t| self.docs[doc].contains_key(t.as_str())).count();
+        let found = distinct
+            .iter()
+            .filter(|t| self.docs[doc].contains_key(t.as_str()))
+            .count();
         found as f32 / distinct.len() as f32
     }
 
@@ -353,8 +356,14 @@ mod tests {
     fn ranks_in_both_languages() {
         let kb = kb();
         let top = |q: &str, lang| kb.search(q, lang).first().map(|(f, _)| f.id.clone());
-        assert_eq!(top("how can I return my headphones", Lang::En).as_deref(), Some("returns"));
-        assert_eq!(top("I need an invoice for my company", Lang::En).as_deref(), Some("invoice"));
+        assert_eq!(
+            top("how can I return my headphones", Lang::En).as_deref(),
+            Some("returns")
+        );
+        assert_eq!(
+            top("I need an invoice for my company", Lang::En).as_deref(),
+            Some("invoice")
+        );
         assert_eq!(top("我想开发票", Lang::Zh).as_deref(), Some("invoice"));
         assert_eq!(top("你们包邮吗", Lang::Zh).as_deref(), Some("shipping_fee"));
     }
@@ -367,7 +376,10 @@ mod tests {
                 .is_none()
         );
         assert!(kb.answer("今天天气怎么样", Lang::Zh).is_none());
-        assert!(kb.answer("how much is the weather on mars", Lang::En).is_none());
+        assert!(
+            kb.answer("how much is the weather on mars", Lang::En)
+                .is_none()
+        );
     }
 
     #[test]
@@ -388,12 +400,21 @@ mod repository_kb {
         let kb = KnowledgeBase::load(Path::new("data/kb/policies.toml")).unwrap();
         assert!(kb.faqs().len() >= 40);
         let id = |q: &str, lang| kb.answer(q, lang).map(|f| f.id.as_str());
-        assert_eq!(id("how much does shipping cost?", Lang::En), Some("shipping_fee"));
-        assert_eq!(id("how do I reset my password", Lang::En), Some("password_reset"));
+        assert_eq!(
+            id("how much does shipping cost?", Lang::En),
+            Some("shipping_fee")
+        );
+        assert_eq!(
+            id("how do I reset my password", Lang::En),
+            Some("password_reset")
+        );
         assert_eq!(id("你们包邮吗", Lang::Zh), Some("shipping_fee"));
         assert_eq!(id("积分什么时候过期", Lang::Zh), Some("points_expiry"));
         assert_eq!(id("给我讲个笑话吧", Lang::Zh), None);
         assert_eq!(id("今天股票会涨吗", Lang::Zh), None);
-        assert_eq!(id("what's the weather like on Mars tomorrow?", Lang::En), None);
+        assert_eq!(
+            id("what's the weather like on Mars tomorrow?", Lang::En),
+            None
+        );
     }
 }

@@ -10,8 +10,8 @@ use kefu::config::Config;
 use kefu::dialogue::nlu::{self, Nlu};
 use kefu::dialogue::{Channel, Conversation, DialogueEngine, KnowledgeBase, Reply, UserInput};
 use kefu::lang::Lang;
-use kefu::store::seed::{self, DEFAULT_SEED_DAY};
 use kefu::store::Store;
+use kefu::store::seed::{self, DEFAULT_SEED_DAY};
 
 /// "Now" in every test: 10:30 on the seed day.
 pub fn now() -> NaiveDateTime {
@@ -23,7 +23,7 @@ fn trained_nlu() -> Nlu {
     NLU.get_or_init(|| {
         let config = Config::load(None).unwrap();
         let model = nlu::default_model_path(&config.models.dir);
-        Nlu::load_or_train(&model, &config.dialogue.nlu_data_dir)
+        Nlu::load_or_train(&model, &config.nlu.data_dir)
             .unwrap_or_else(|e| panic!("NLU model {} unavailable: {e}", model.display()))
     })
     .clone()
@@ -52,18 +52,31 @@ impl Chat {
     pub fn start(phone: Option<&str>, lang: Option<Lang>) -> Chat {
         let engine = engine();
         let (conv, greeting) = engine.start(Channel::Chat, phone, lang).unwrap();
-        Chat { engine, conv, greeting }
+        Chat {
+            engine,
+            conv,
+            greeting,
+        }
     }
 
     pub fn say(&mut self, text: &str) -> Reply {
-        let reply = self.engine.handle(&mut self.conv, UserInput::Text(text.into())).unwrap();
-        eprintln!("caller> {text}\nkefu>   {}  [{:?} {:?}]", reply.text, reply.expect, reply.outcome);
+        let reply = self
+            .engine
+            .handle(&mut self.conv, UserInput::Text(text.into()))
+            .unwrap();
+        eprintln!(
+            "caller> {text}\nkefu>   {}  [{:?} {:?}]",
+            reply.text, reply.expect, reply.outcome
+        );
         reply
     }
 
     pub fn input(&mut self, input: UserInput) -> Reply {
         let reply = self.engine.handle(&mut self.conv, input).unwrap();
-        eprintln!("caller> (input)\nkefu>   {}  [{:?} {:?}]", reply.text, reply.expect, reply.outcome);
+        eprintln!(
+            "caller> (input)\nkefu>   {}  [{:?} {:?}]",
+            reply.text, reply.expect, reply.outcome
+        );
         reply
     }
 
