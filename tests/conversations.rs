@@ -656,3 +656,31 @@ fn every_turn_is_logged() {
     assert_eq!(turns[2].outcome, "escalate:requested");
     assert!(!turns[2].reply.is_empty());
 }
+
+#[test]
+fn late_parcels_are_reported_as_late() {
+    // A day after the seed day's ETA for 20241234 (December 11th) has passed.
+    let store = kefu::store::Store::open_in_memory().unwrap();
+    kefu::store::seed::seed(&store, kefu::store::seed::DEFAULT_SEED_DAY, false).unwrap();
+    let late = std::sync::Arc::new(
+        kefu::dialogue::DialogueEngine::new(store, common::trained_nlu(), common::kb())
+            .unwrap()
+            .with_clock(std::sync::Arc::new(|| {
+                common::now() + chrono::Duration::days(3)
+            })),
+    );
+    let (mut conv, _) = late
+        .start(kefu::dialogue::Channel::Chat, None, Some(Lang::En))
+        .unwrap();
+    let r = late
+        .handle(
+            &mut conv,
+            UserInput::Text("where is my order 20241234".into()),
+        )
+        .unwrap();
+    assert!(
+        r.text.contains("running late") && r.text.contains("SF Express"),
+        "{}",
+        r.text
+    );
+}

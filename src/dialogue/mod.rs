@@ -215,11 +215,14 @@ impl DialogueEngine {
     ) -> Result<(Conversation, Reply), DialogueError> {
         let now = self.now();
         let n = self.started.fetch_add(1, Ordering::Relaxed);
-        let phone = caller_phone.and_then(policy::normalize_phone);
-        let customer = match &phone {
-            Some(p) => self.store.customer_by_phone(p)?,
+        let customer = match caller_phone {
+            Some(raw) => policy::find_customer(self, raw)?,
             None => None,
         };
+        let phone = customer
+            .as_ref()
+            .map(|c| c.phone.clone())
+            .or_else(|| caller_phone.and_then(policy::normalize_phone));
         let lang = lang
             .or(customer.as_ref().map(|c| c.language))
             .unwrap_or(Lang::Zh);

@@ -31,6 +31,8 @@ pub enum Msg {
     StatusPreparing,
     /// {order} {courier} {event} {eta}
     StatusOnTheWay,
+    /// {order} {courier} {event} {eta}
+    StatusLate,
     /// {order} {courier}
     StatusOutForDelivery,
     /// {order} {date}
@@ -269,6 +271,14 @@ fn templates(msg: Msg) -> (&'static [&'static str], &'static [&'static str]) {
             &[
                 "{order}已由{courier}配送，最新物流：{event}，预计{eta}送达。",
                 "{order}已经发货，承运快递是{courier}，最新进展：{event}，预计{eta}到。",
+            ],
+        ),
+        StatusLate => (
+            &[
+                "{order} is with {courier}; latest update: {event}. It was due {eta} and is running late, I'm sorry. It should arrive within one or two days.",
+            ],
+            &[
+                "{order}由{courier}配送，最新物流：{event}。原定{eta}送达，目前有些延误，非常抱歉，预计一到两天内送到。",
             ],
         ),
         StatusOutForDelivery => (

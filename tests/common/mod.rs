@@ -18,7 +18,7 @@ pub fn now() -> NaiveDateTime {
     DEFAULT_SEED_DAY.and_hms_opt(10, 30, 0).unwrap()
 }
 
-fn trained_nlu() -> Nlu {
+pub fn trained_nlu() -> Nlu {
     static NLU: OnceLock<Nlu> = OnceLock::new();
     NLU.get_or_init(|| {
         let config = Config::load(None).unwrap();
@@ -29,13 +29,17 @@ fn trained_nlu() -> Nlu {
     .clone()
 }
 
+/// The repository's knowledge base.
+pub fn kb() -> KnowledgeBase {
+    KnowledgeBase::load(&Config::load(None).unwrap().dialogue.kb_path).unwrap()
+}
+
 /// A fresh engine over a freshly seeded store.
 pub fn engine() -> Arc<DialogueEngine> {
     let store = Store::open_in_memory().unwrap();
     seed::seed(&store, DEFAULT_SEED_DAY, false).unwrap();
-    let kb = KnowledgeBase::load(&Config::load(None).unwrap().dialogue.kb_path).unwrap();
     Arc::new(
-        DialogueEngine::new(store, trained_nlu(), kb)
+        DialogueEngine::new(store, trained_nlu(), kb())
             .unwrap()
             .with_clock(Arc::new(now)),
     )

@@ -672,3 +672,23 @@ impl<'a> Turn<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_forms() {
+        assert_eq!(
+            phone_candidates("+86 138 0013 8000"),
+            vec!["+8613800138000"]
+        );
+        assert_eq!(
+            phone_candidates("13800138000"),
+            vec!["+8613800138000", "+13800138000"]
+        );
+        assert_eq!(phone_candidates("(415) 555-0100"), vec!["+14155550100"]);
+        assert_eq!(phone_candidates("8613800138000"), vec!["+8613800138000"]);
+        assert!(phone_candidates("12345").is_empty());
+    }
+}

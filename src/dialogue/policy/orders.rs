@@ -88,29 +88,27 @@ impl Turn<'_> {
                         }
                     })
                     .unwrap_or_default();
-                match order.eta.filter(|eta| *eta < self.today()) {
-                    Some(late) => {
-                        let eta = speakable::date(late, self.today(), lang);
-                        self.say(Msg::EtaLate, &[("order", &words), ("eta", &eta)]);
+                let courier = courier_name(order.courier.as_deref().unwrap_or_default(), lang);
+                // An ETA in the past means the parcel is late: say so rather than give a past date as the future.
+                let (msg, eta) = match order.eta {
+                    Some(d) if d < self.today() => {
+                        (Msg::StatusLate, speakable::date(d, self.today(), lang))
                     }
-                    None => {
-                        let eta = order
-                            .eta
-                            .map(|d| speakable::relative_date(d, self.today(), lang))
-                            .unwrap_or_default();
-                        let courier =
-                            courier_name(order.courier.as_deref().unwrap_or_default(), lang);
-                        self.say(
-                            Msg::StatusOnTheWay,
-                            &[
-                                ("order", &words),
-                                ("courier", courier),
-                                ("event", &event),
-                                ("eta", &eta),
-                            ],
-                        );
-                    }
-                }
+                    Some(d) => (
+                        Msg::StatusOnTheWay,
+                        speakable::relative_date(d, self.today(), lang),
+                    ),
+                    None => (Msg::StatusOnTheWay, String::new()),
+                };
+                self.say(
+                    msg,
+                    &[
+                        ("order", &words),
+                        ("courier", courier),
+                        ("event", &event),
+                        ("eta", &eta),
+                    ],
+                );
             }
             OrderStatus::OutForDelivery => {
                 let courier = courier_name(order.courier.as_deref().unwrap_or_default(), lang);
