@@ -52,6 +52,25 @@ pub(super) fn find_customer(
     Ok(None)
 }
 
+/// The task an intent starts, if it starts one.
+fn task_of(intent: Intent) -> Option<Task> {
+    Some(match intent {
+        Intent::OrderStatus => Task::OrderStatus,
+        Intent::DeliveryEta => Task::DeliveryEta,
+        Intent::CancelOrder => Task::Cancel,
+        Intent::ChangeOrder => Task::Change,
+        Intent::ReturnItem => Task::AfterSale(TicketKind::Return),
+        Intent::Refund => Task::AfterSale(TicketKind::Refund),
+        Intent::Exchange => Task::AfterSale(TicketKind::Exchange),
+        Intent::RefundStatus => Task::RefundStatus,
+        Intent::Repair => Task::Repair,
+        Intent::ProductInquiry => Task::Product,
+        Intent::Recommendation => Task::Recommend,
+        Intent::Points => Task::Points,
+        _ => return None,
+    })
+}
+
 /// What one caller turn supplied, pulled out of the entities.
 #[derive(Debug, Default)]
 pub(super) struct Facts {
@@ -252,9 +271,12 @@ impl<'a> Turn<'a> {
                 self.expect = Expect::YesNo;
                 return Ok(());
             }
-            // The caller moved on: drop the question, and say so when it concerned an order.
+            // The caller moved on: drop the question, and say so when it concerned an order (unless they are
+            // asking for the same thing again, which simply restarts the task).
             self.conv.pending = None;
+            let same_task = task_of(u.intent).is_some() && task_of(u.intent) == self.conv.task;
             match &pending {
+                _ if same_task => {}
                 Pending::UseOrder { .. } => {}
                 Pending::Cancel { number, .. }
                 | Pending::Change { number, .. }
@@ -416,6 +438,9 @@ impl<'a> Turn<'a> {
     }
 
     fn dispatch(&mut self, u: &Understanding, facts: &Facts) -> Result<(), DialogueError> {
+        if let Some(task) = task_of(u.intent) {
+            return self.start_task(task, u, facts);
+        }
         match u.intent {
             Intent::Greeting => self.ask(Msg::HowCanIHelp, &[], Expect::Open),
             Intent::Goodbye => {
@@ -429,18 +454,6 @@ impl<'a> Turn<'a> {
                 self.outcome = Outcome::End;
             }
             Intent::Deny => self.say(Msg::HowCanIHelp, &[]),
-            Intent::OrderStatus => self.start_task(Task::OrderStatus, u, facts)?,
-            Intent::DeliveryEta => self.start_task(Task::DeliveryEta, u, facts)?,
-            Intent::CancelOrder => self.start_task(Task::Cancel, u, facts)?,
-            Intent::ChangeOrder => self.start_task(Task::Change, u, facts)?,
-            Intent::ReturnItem => self.start_task(Task::AfterSale(TicketKind::Return), u, facts)?,
-            Intent::Refund => self.start_task(Task::AfterSale(TicketKind::Refund), u, facts)?,
-            Intent::Exchange => self.start_task(Task::AfterSale(TicketKind::Exchange), u, facts)?,
-            Intent::RefundStatus => self.start_task(Task::RefundStatus, u, facts)?,
-            Intent::Repair => self.start_task(Task::Repair, u, facts)?,
-            Intent::ProductInquiry => self.start_task(Task::Product, u, facts)?,
-            Intent::Recommendation => self.start_task(Task::Recommend, u, facts)?,
-            Intent::Points => self.start_task(Task::Points, u, facts)?,
             Intent::Complaint => self.complaint(u, facts)?,
             Intent::Feedback => self.feedback(u)?,
             Intent::Promotion => self.promotions(u)?,
@@ -450,6 +463,8 @@ impl<'a> Turn<'a> {
             Intent::Faq => self.faq(u, None),
             Intent::HumanAgent => self.escalate(EscalationReason::Requested)?,
             Intent::OutOfScope => self.misunderstood()?,
+            // The task intents were started above.
+            _ => {}
         }
         Ok(())
     }
@@ -537,7 +552,7 @@ impl<'a> Turn<'a> {
                 .store
                 .orders_of_customer(customer.id)?
                 .into_iter()
-                .filter(|o| o.created_at >= since && orders::relevant(task, o))
+                .filter(|o| o.created_at >= since && orders::relevant(task, o, self.now))
                 .collect();
             if let [order] = relevant.as_slice() {
                 let items = self.engine.store.order_items(order.id)?;

@@ -1,23 +1,35 @@
 //! Order flows: status and logistics, delivery date, cancellation, changes of address, phone or delivery time.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::aftersales::{EXCHANGE_DAYS, RETURN_DAYS};
 use super::{Facts, Turn};
 use crate::dialogue::nlu::ChangeField;
 use crate::dialogue::responses::Msg;
 use crate::dialogue::{DialogueError, Expect, Pending, Task, speakable};
 use crate::lang::Lang;
-use crate::store::{Order, OrderField, OrderStatus};
+use crate::store::{Order, OrderField, OrderStatus, TicketKind};
 
 /// Whether an order is one a task could be about (to offer a caller's only candidate).
-pub(super) fn relevant(task: Task, o: &Order) -> bool {
+pub(super) fn relevant(task: Task, o: &Order, now: NaiveDateTime) -> bool {
     use OrderStatus::*;
     match task {
         Task::OrderStatus | Task::DeliveryEta => {
             o.status.is_before_shipping() || o.status.is_on_the_way()
         }
         Task::Cancel | Task::Change => o.status.is_before_shipping(),
-        Task::AfterSale(_) | Task::Repair => o.status == Delivered,
+        // Offer only orders still inside their return/exchange window.
+        Task::AfterSale(kind) => {
+            let window = if kind == TicketKind::Exchange {
+                EXCHANGE_DAYS
+            } else {
+                RETURN_DAYS
+            };
+            o.status == Delivered
+                && o.delivered_at
+                    .is_some_and(|d| (now - d).num_days() < window)
+        }
+        Task::Repair => o.status == Delivered,
         Task::RefundStatus => matches!(o.status, Returned | Refunded),
         Task::Product | Task::Recommend | Task::Points => false,
     }

@@ -102,6 +102,33 @@ fn warranty_words(months: i64, lang: Lang) -> String {
     }
 }
 
+/// Colour names in Chinese (the catalogue stores English ones).
+fn colour_words(colour: &str, lang: Lang) -> String {
+    let zh = match colour {
+        "black" => "黑色",
+        "white" => "白色",
+        "green" => "绿色",
+        "blue" => "蓝色",
+        "pink" => "粉色",
+        "silver" => "银色",
+        "grey" | "graphite" => "灰色",
+        "gold" => "金色",
+        "red" | "cherry red" => "红色",
+        "purple" => "紫色",
+        "yellow" => "黄色",
+        "brown" | "chestnut" => "棕色",
+        "beige" | "ivory" | "starlight" => "米白色",
+        "navy" | "midnight" => "深蓝色",
+        "orange" | "coral" => "橙色",
+        "khaki" | "camel" => "卡其色",
+        _ => return colour.to_string(),
+    };
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => colour.to_string(),
+    }
+}
+
 const COLOUR_WORDS: &[&str] = &["colour", "color", "颜色", "色"];
 const SPEC_WORDS: &[&str] = &[
     "spec", "battery", "screen", "storage", "memory", "参数", "配置", "电池", "屏幕", "内存",
@@ -133,7 +160,12 @@ impl Turn<'_> {
         );
         let text = u.map(|u| u.text.to_lowercase()).unwrap_or_default();
         if COLOUR_WORDS.iter().any(|w| text.contains(w)) && !product.colours.is_empty() {
-            let colours = responses::list(&product.colours, lang);
+            let names: Vec<String> = product
+                .colours
+                .iter()
+                .map(|c| colour_words(c, lang))
+                .collect();
+            let colours = responses::list(&names, lang);
             self.say(Msg::ProductColours, &[("colours", &colours)]);
         }
         if SPEC_WORDS.iter().any(|w| text.contains(w)) {
@@ -230,7 +262,7 @@ impl Turn<'_> {
                 Some(c) => p.categories.is_empty() || p.categories.iter().any(|pc| pc == c),
                 None => true,
             })
-            .take(3)
+            .take(2)
             .map(|p| {
                 let until = speakable::date(p.valid_to, self.today(), lang);
                 match lang {

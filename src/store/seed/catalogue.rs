@@ -84,6 +84,7 @@ const CATEGORIES: &[Category] = &[
                 "Xiaomi",
                 "小米",
                 "Xiaomi 14",
+                "小米 14",
                 3999,
                 ["black", "white", "green"],
                 ["mi 14", "小米14"]
@@ -1910,14 +1911,25 @@ pub(super) fn products() -> Vec<Product> {
             for &(suffix_en, suffix_zh, delta, spec) in cat.variants {
                 n += 1;
                 let model_zh = fam.model_zh.unwrap_or(fam.model);
-                let join = |a: &str, b: &str, c: &str| {
-                    [a, b, c]
-                        .iter()
-                        .filter(|s| !s.is_empty())
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                // "Xiaomi" + "Xiaomi 14" is "Xiaomi 14", not "Xiaomi Xiaomi 14".
+                let branded = |brand: &str, model: &str| {
+                    if model.starts_with(brand) {
+                        model.to_string()
+                    } else {
+                        format!("{brand} {model}")
+                    }
                 };
+                let with_suffix = |base: &str, suffix: &str| {
+                    if suffix.is_empty() {
+                        base.to_string()
+                    } else {
+                        format!("{base} {suffix}")
+                    }
+                };
+                let (base_en, base_zh) = (
+                    branded(fam.brand_en, fam.model),
+                    branded(fam.brand_zh, model_zh),
+                );
                 // A 3-pack of a consumable costs three times less a tenth; other variants add a fixed delta.
                 let price_yuan = if delta < 0 {
                     fam.price_yuan * 27 / 10
@@ -1932,9 +1944,16 @@ pub(super) fn products() -> Vec<Product> {
                     cat.variant_spec.to_string(),
                     Value::String(spec.to_string()),
                 );
+                let (name_en, name_zh) = (
+                    with_suffix(&base_en, suffix_en),
+                    with_suffix(&base_zh, suffix_zh),
+                );
+                // Callers name a product without its variant ("Xiaomi 14", "Mate 60 Pro"); the first variant wins.
                 let mut aliases: Vec<String> = fam.aliases.iter().map(|a| a.to_string()).collect();
-                if fam.model_zh.is_some() {
-                    aliases.push(fam.model.to_string());
+                for extra in [fam.model, model_zh, base_en.as_str(), base_zh.as_str()] {
+                    if extra != name_en && extra != name_zh && !aliases.iter().any(|a| a == extra) {
+                        aliases.push(extra.to_string());
+                    }
                 }
                 // Stock follows a fixed pattern so a few products are sold out.
                 let stock = if n % 11 == 0 {
@@ -1945,8 +1964,8 @@ pub(super) fn products() -> Vec<Product> {
                 out.push(Product {
                     id: 0,
                     sku: format!("{}{:04}", cat.prefix, n),
-                    name_zh: join(fam.brand_zh, model_zh, suffix_zh),
-                    name_en: join(fam.brand_en, fam.model, suffix_en),
+                    name_zh,
+                    name_en,
                     aliases,
                     category: cat.code.to_string(),
                     brand: fam.brand_en.to_string(),
