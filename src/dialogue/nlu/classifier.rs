@@ -22,7 +22,9 @@ use super::features;
 const CLASSES: usize = 26;
 const _: () = assert!(Intent::ALL.len() == CLASSES);
 
-/// Hyper-parameters of training. The defaults were chosen on `data/nlu/eval` (see `TrainOptions::default`).
+/// Hyper-parameters of training. The defaults were chosen on `data/nlu/eval`: more epochs, a larger
+/// step, a stronger or weaker L2 (1e-4, 1e-6) or dropping features seen once changed held-out accuracy
+/// by less than ±0.6 points, and 15 epochs of batches of 32 keep training short.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
     /// Passes over the training data.
@@ -42,10 +44,10 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         Self {
-            epochs: 30,
-            learning_rate: 0.02,
+            epochs: 15,
+            learning_rate: 0.03,
             l2: 1e-5,
-            batch_size: 16,
+            batch_size: 32,
             seed: 0x6b65_6675, // "kefu"
             min_df: 1,
         }

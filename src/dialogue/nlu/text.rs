@@ -1,5 +1,6 @@
 //! Text normalisation and word segmentation for the intent classifier.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
@@ -16,10 +17,26 @@ pub fn jieba() -> &'static Jieba {
     JIEBA.get_or_init(Jieba::new)
 }
 
-/// Normalises a text for classification: spoken digits → digits, full-width → half-width, lowercase,
-/// apostrophes dropped ("don't" → "dont"), other punctuation → space, every digit run → `0`, spaces collapsed.
+/// Traditional Chinese characters → simplified (Whisper often writes 訂單 for 订单). Every character keeps
+/// its UTF-8 length, so byte spans found in the result are valid in the original text; should that ever
+/// not hold, the text is returned unchanged.
+pub fn to_simplified(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_cjk) {
+        return Cow::Borrowed(text);
+    }
+    let simplified = fast2s::convert(text);
+    if simplified.len() == text.len() && simplified != text {
+        Cow::Owned(simplified)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Normalises a text for classification: traditional → simplified Chinese, spoken digits → digits,
+/// full-width → half-width, lowercase, apostrophes dropped ("don't" → "dont"), other punctuation → space,
+/// every digit run → `0`, spaces collapsed.
 pub fn normalize(text: &str, lang: Lang) -> String {
-    let text = normalize_spoken_digits(text, lang);
+    let text = normalize_spoken_digits(&to_simplified(text), lang);
     let mut out = String::with_capacity(text.len());
     let mut in_number = false;
     let mut pending_space = false;
@@ -139,6 +156,22 @@ mod tests {
         assert_eq!(normalize("order one two three four", Lang::En), "order 0");
         assert_eq!(normalize("订单幺二三四五六七八", Lang::Zh), "订单0");
         assert_eq!(normalize("  ...  ", Lang::En), "");
+    }
+
+    #[test]
+    fn traditional_chinese_becomes_simplified_with_the_same_byte_offsets() {
+        let traditional = "我的訂單號碼是多少，什麼時候到？";
+        let simplified = to_simplified(traditional);
+        assert_eq!(simplified, "我的订单号码是多少，什么时候到？");
+        assert_eq!(simplified.len(), traditional.len());
+        assert!(matches!(
+            to_simplified("where is my order"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            normalize("訂單到哪了", Lang::Zh),
+            normalize("订单到哪了", Lang::Zh)
+        );
     }
 
     #[test]

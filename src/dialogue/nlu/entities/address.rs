@@ -11,17 +11,26 @@ use super::{Candidate, EntityValue, Expecting, priority};
 /// Cues that announce an address for sure.
 static STRONG_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\b(?:address|addr)\s*(?:to|is|should be|will be|:)\s*",
-        r"|new address\s*(?:is|:)?\s*",
+        r"(?i)\b(?:address|addr)\b(?:\s+(?:of|for|on)\s+[^.!?;,]{0,40}?)?\s+(?:to|should be|will be)\s+",
+        r"|\bnew address\s*(?:is|:)?\s*",
         r"|(?:收货|配送|送货|新)?地址(?:改成|改为|换成|变成|改到|更改为|修改为|是|为|[:：])\s*",
     ))
     .expect("valid regex")
 });
-/// Cues after which an address may follow ("send it to me" has none).
+/// Cues after which an address may follow ("send it to me", "the address is wrong" have none).
 static WEAK_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\b(?:send|deliver|ship|bring|mail)\s+(?:it|them|the (?:order|package|parcel|item))?\s*(?:over\s+)?to\s+",
+        r"|\baddress\s*(?:is|:)\s*",
         r"|(?:改送到|送到|寄到|发到|送去|寄去|派送到|配送到)\s*",
+    ))
+    .expect("valid regex")
+});
+/// Where an address stops even without punctuation: the caller moves on to when, or to politeness.
+static STOP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i),?\s+(?:tomorrow|today|tonight|on|at|by|after|before|please|thanks|thank you|and|next|this|from|asap)\b",
+        r"|今天|明天|后天|大后天|下周|下星期|这周|周[一二三四五六日天]|星期|上午|下午|中午|晚上|早上|之前|以前|的时候|谢谢|麻烦",
     ))
     .expect("valid regex")
 });
@@ -102,10 +111,14 @@ pub(super) fn find(text: &str, expecting: Option<Expecting>) -> Vec<Candidate> {
 /// parts), without trailing punctuation and polite endings.
 fn address_span(text: &str, start: usize) -> Option<std::ops::Range<usize>> {
     let rest = &text[start..];
-    let end = start
+    let mut end = start
         + rest
             .find(['.', '!', '?', ';', '。', '！', '？', '；', '，', '\n'])
             .unwrap_or(rest.len());
+    // A stop word at the very start leaves an empty address, which is rejected below anyway.
+    if let Some(m) = STOP.find(&text[start..end]).filter(|m| m.start() > 0) {
+        end = start + m.start();
+    }
     let mut candidate = text[start..end].trim_end_matches([' ', ',', '，', '、']);
     loop {
         let lower = candidate.to_lowercase();
@@ -168,6 +181,16 @@ mod tests {
             Some("221B Baker Street")
         );
         assert_eq!(address("send it to me tomorrow", None), None);
+        assert_eq!(address("the address is wrong", None), None);
+        assert_eq!(
+            address("change the delivery address of order 12345678 to 12 Oak Street, tomorrow after 3pm", None)
+                .as_deref(),
+            Some("12 Oak Street")
+        );
+        assert_eq!(
+            address("deliver it to 9 Elm Road on Friday", None).as_deref(),
+            Some("9 Elm Road")
+        );
     }
 
     #[test]
@@ -185,6 +208,10 @@ mod tests {
             Some("上海市浦东新区世纪大道100号")
         );
         assert_eq!(address("送到了吗", None), None);
+        assert_eq!(
+            address("改送到杭州市文三路90号明天下午送", None).as_deref(),
+            Some("杭州市文三路90号")
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use regex::{Captures, Regex};
 
 use super::chinese_number::parse_integer;
-use super::{Candidate, EntityValue, priority};
+use super::{Candidate, EntityValue, Expecting, priority};
 
 const MONTHS: &str = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec";
 
@@ -55,6 +55,11 @@ static ZH_MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:([0-9]{4}|[零〇一二三四五六七八九]{4})\s*年\s*)?([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*(?:号|日)?")
         .expect("valid regex")
 });
+/// A bare day number, read as a date only when the dialogue asked for one ("which day?" — "3").
+static BARE_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:the\s+)?([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*[.!。！]?\s*$")
+        .expect("valid regex")
+});
 static ZH_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*(?:号|日)").expect("valid regex")
 });
@@ -64,8 +69,21 @@ const NOT_A_DAY_AFTER: &[char] = &[
     '楼', '码', '线', '院', '门', '房', '室', '馆', '机', '店', '位', '床',
 ];
 
-pub(super) fn find(text: &str, today: NaiveDate) -> Vec<Candidate> {
+pub(super) fn find(text: &str, today: NaiveDate, expecting: Option<Expecting>) -> Vec<Candidate> {
     let mut found = Vec::new();
+    let bare_day = (expecting == Some(Expecting::Date))
+        .then(|| BARE_DAY.captures(text))
+        .flatten();
+    if let Some(c) = bare_day
+        && let Some(d) = number(&c, 1).and_then(|d| nearest_day_of_month(today, d))
+    {
+        let span = c.get(1).map_or(0..0, |m| m.range());
+        found.push(Candidate::new(
+            EntityValue::Date(d),
+            span,
+            priority::DATE_TIME_AMOUNT,
+        ));
+    }
     let mut push = |span: std::ops::Range<usize>, date: Option<NaiveDate>| {
         if let Some(d) = date {
             found.push(Candidate::new(
@@ -286,7 +304,7 @@ mod tests {
 
     /// The longest date found (what overlap resolution would keep).
     fn first(text: &str) -> Option<NaiveDate> {
-        let found = find(text, today());
+        let found = find(text, today(), None);
         found
             .into_iter()
             .max_by_key(|c| c.entity.span.len())
@@ -340,6 +358,20 @@ mod tests {
         assert_eq!(first("周日"), Some(date(11, 29)));
         assert_eq!(first("这周三"), Some(date(11, 25)));
         assert_eq!(first("上礼拜一"), Some(date(11, 16)));
+    }
+
+    #[test]
+    fn bare_day_only_when_a_date_was_asked_for() {
+        let asked = |text: &str| {
+            find(text, today(), Some(Expecting::Date))
+                .into_iter()
+                .map(|c| c.entity.value)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(asked("3"), [EntityValue::Date(date(12, 3))]);
+        assert_eq!(asked("二十"), [EntityValue::Date(date(11, 20))]);
+        assert_eq!(asked("3 boxes"), []);
+        assert!(find("3", today(), None).is_empty());
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub fn extract(text: &str, ctx: &ParseContext) -> Vec<Entity> {
     let mut candidates = Vec::new();
     candidates.extend(address::find(text, ctx.expecting));
     candidates.extend(ctx.products.find(text));
-    candidates.extend(dates::find(text, ctx.today));
+    candidates.extend(dates::find(text, ctx.today, ctx.expecting));
     candidates.extend(times::find(text));
     candidates.extend(amounts::find(text));
     candidates.extend(numbers::find(text, ctx.expecting));
