@@ -593,7 +593,14 @@ pub fn render(msg: Msg, lang: Lang, vars: &[(&str, &str)], seed: u64) -> String 
     for (key, value) in vars {
         out = out.replace(&format!("{{{key}}}"), value);
     }
-    out
+    // Templates may open with a value ("{order} is on its way"): start the sentence with a capital.
+    let mut chars = out.chars();
+    match chars.next() {
+        Some(first) if first.is_ascii_lowercase() => {
+            first.to_ascii_uppercase().to_string() + chars.as_str()
+        }
+        _ => out,
+    }
 }
 
 fn mix(seed: u64, msg: Msg) -> u64 {
