@@ -151,3 +151,18 @@ async fn healthz() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let state = AppState::new(common::engine(), Duration::ZERO, 10);
+    let app = web::router(state.clone());
+    let (status, first) = post(&app, json!({"text": ""}).to_string()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = post(
+        &app,
+        json!({"session_id": first["session_id"], "text": "hello"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(state.sessions.len(), 0);
+}

@@ -684,3 +684,23 @@ fn late_parcels_are_reported_as_late() {
         r.text
     );
 }
+
+#[test]
+fn phone_change_by_keypad_zh() {
+    let mut chat = Chat::start(None, None);
+    let mut r = chat.say("订单20245678的联系电话要改一下");
+    if r.expect == Expect::Choice {
+        r = chat.say("电话");
+    }
+    assert_eq!(r.expect, Expect::Phone, "{}", r.text);
+    let r = chat.input(UserInput::Digits("13912345678#".into()));
+    assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
+    assert!(
+        r.text.contains("一三九，一二三四，五六七八"),
+        "read back digit by digit: {}",
+        r.text
+    );
+    chat.say("没错");
+    let order = chat.store().order_by_number("20245678").unwrap().unwrap();
+    assert_eq!(order.phone, "+8613912345678");
+}

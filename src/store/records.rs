@@ -243,11 +243,6 @@ impl Promotion {
             Lang::En => &self.description_en,
         }
     }
-
-    /// True if the promotion can be used on `day`.
-    pub fn is_valid_on(&self, day: NaiveDate) -> bool {
-        self.valid_from <= day && day <= self.valid_to
-    }
 }
 
 /// A request for people to act on (return, repair appointment, complaint …).

@@ -205,6 +205,13 @@ impl<'a> Turn<'a> {
             return self.answer_pending(digits == "1", &Facts::default(), None);
         }
         if self.conv.expect == Expect::Phone {
+            if self.conv.task == Some(Task::Change) {
+                if let Some(phone) = normalize_phone(&digits) {
+                    self.conv.slots.new_value = Some(phone);
+                    return self.run_task(Task::Change, None);
+                }
+                return self.misunderstood();
+            }
             return self.identify_by_phone(&digits);
         }
         if (6..=12).contains(&digits.len()) {
