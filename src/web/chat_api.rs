@@ -1,4 +1,13 @@
 //! `POST /api/chat`: one chat message in, kefu's reply out; sessions keep the conversation between calls.
+//!
+//! ```text
+//! POST /api/chat {"text": "where is my order 20241234", "lang": "en"}
+//! → {"session_id": "chat-…", "reply": "<greeting>\n<answer>", "lang": "en", "intent": "order_status",
+//!    "confidence": 0.99, "expect": "open", "outcome": "continue", "escalation": null}
+//! POST /api/chat {"session_id": "chat-…", "text": "cancel it"} → the next reply
+//! ```
+//! Errors are `{"error": "..."}` with 400 (bad JSON or field), 404 (unknown/expired session), 409 (session
+//! busy), 413 (body over 8 KiB), 503 (session cap reached), 500 (store failure; the conversation is kept).
 
 use axum::Json;
 use axum::body::Bytes;
