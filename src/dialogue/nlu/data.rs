@@ -146,21 +146,27 @@ fn load_csv(path: &Path) -> Result<Vec<Example>, NluError> {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+    let headers = reader.headers().cloned().map_err(|e| NluError::BadFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     let mut examples = Vec::new();
-    for record in reader.deserialize::<LabelledRecord>() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            NluError::BadLine {
-                path: path.to_path_buf(),
-                line,
-                message: e.to_string(),
-            }
-        })?;
-        examples.push(record.into_example().map_err(|message| NluError::BadLine {
+    for row in reader.records() {
+        let bad = |line: u64, message: String| NluError::BadLine {
             path: path.to_path_buf(),
-            line: examples.len() + 2,
+            line: line as usize,
             message,
-        })?);
+        };
+        let row = row.map_err(|e| bad(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = row.position().map_or(0, |p| p.line());
+        let record: LabelledRecord = row
+            .deserialize(Some(&headers))
+            .map_err(|e| bad(line, e.to_string()))?;
+        examples.push(
+            record
+                .into_example()
+                .map_err(|message| bad(line, message))?,
+        );
     }
     Ok(examples)
 }
@@ -263,15 +269,19 @@ mod tests {
         let path = dir.path().join("eval.csv");
         std::fs::write(
             &path,
-            "intent,text,lang\nthanks,\"thanks, really \"\"great\"\"\",en\ncancel_order,取消订单,\n",
+            "intent,text,lang\nthanks,\"thanks,\nreally \"\"great\"\"\",en\ncancel_order,取消订单,\n",
         )
         .unwrap();
         let examples = load_labelled(&path).unwrap();
-        assert_eq!(examples[0].text, "thanks, really \"great\"");
+        assert_eq!(examples[0].text, "thanks,\nreally \"great\"");
         assert_eq!(examples[1].lang, Lang::Zh);
         assert_eq!(examples[1].intent, Intent::CancelOrder);
-        std::fs::write(&path, "text,lang,intent\nhi,fr,greeting\n").unwrap();
+        std::fs::write(
+            &path,
+            "text,lang,intent\n\"two\nlines\",en,greeting\nhi,fr,greeting\n",
+        )
+        .unwrap();
         let err = load_labelled(&path).unwrap_err().to_string();
-        assert!(err.contains("eval.csv:2") && err.contains("fr"), "{err}");
+        assert!(err.contains("eval.csv:4") && err.contains("fr"), "{err}");
     }
 }
