@@ -32,6 +32,7 @@ pub struct Config {
     pub tts: TtsConfig,
     pub store: StoreConfig,
     pub server: ServerConfig,
+    pub dialogue: DialogueConfig,
     pub nlu: NluConfig,
 }
 
@@ -143,12 +144,34 @@ impl Default for StoreConfig {
 pub struct ServerConfig {
     /// Address for the web API and pages.
     pub http_bind: String,
+    /// A chat session with no request for this many seconds is forgotten.
+    pub session_idle_secs: u64,
+    /// Most chat sessions held at once; new sessions get HTTP 503 beyond it.
+    pub max_sessions: usize,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             http_bind: "127.0.0.1:8080".into(),
+            session_idle_secs: 900,
+            max_sessions: 1000,
+        }
+    }
+}
+
+/// The dialogue engine's data files (the NLU's are under `[nlu]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DialogueConfig {
+    /// FAQ knowledge base (TOML, `[[faq]]` entries in zh and en).
+    pub kb_path: PathBuf,
+}
+
+impl Default for DialogueConfig {
+    fn default() -> Self {
+        Self {
+            kb_path: PathBuf::from("data/kb/policies.toml"),
         }
     }
 }

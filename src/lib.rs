@@ -9,3 +9,5 @@ pub mod dialogue;
 pub mod lang;
 pub mod models;
 pub mod speech;
+pub mod store;
+pub mod web;

@@ -40,6 +40,13 @@ enum Command {
     },
     /// Transcribe a WAV file with Whisper.
     Transcribe(cli::speech::TranscribeArgs),
+    /// Create, seed and inspect the shop database.
+    #[command(subcommand)]
+    Store(cli::store::StoreCommand),
+    /// Chat with kefu on the terminal (stdin/stdout, pipes welcome).
+    Chat(cli::chat::ChatArgs),
+    /// Run the HTTP server (chat API).
+    Serve,
     /// Language understanding: train, evaluate and try the intent classifier.
     Nlu {
         #[command(subcommand)]
@@ -63,6 +70,9 @@ fn main() -> Result<()> {
         Command::Bench { what } => cli::bench::run(&config, what)?,
         Command::Models { cmd } => cli::models::run(cmd, &config)?,
         Command::Transcribe(args) => cli::speech::transcribe(args, &config)?,
+        Command::Store(cmd) => cli::store::run(&config, cmd)?,
+        Command::Chat(args) => cli::chat::run(&config, args)?,
+        Command::Serve => cli::serve::run(&config)?,
         Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())

@@ -1,7 +1,11 @@
 //! Command bodies of the `kefu` CLI, one module per command group.
 
 pub mod bench;
+pub mod chat;
 pub mod models;
 pub mod nlu;
+pub mod nlu_review;
 pub mod say;
+pub mod serve;
 pub mod speech;
+pub mod store;

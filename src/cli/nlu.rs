@@ -64,6 +64,8 @@ pub enum NluCommand {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Export low-confidence or escalated turns from the turn log as JSONL for review.
+    Review(super::nlu_review::ReviewArgs),
 }
 
 /// [`Expecting`] on the command line.
@@ -90,6 +92,7 @@ impl From<ExpectingArg> for Expecting {
 
 pub fn run(config: &Config, command: NluCommand) -> Result<()> {
     match command {
+        NluCommand::Review(args) => super::nlu_review::run(config, args),
         NluCommand::Train { data, out, force } => {
             let data = data.unwrap_or_else(|| config.nlu.data_dir.clone());
             let out = out.unwrap_or_else(|| default_model_path(&config.models.dir));

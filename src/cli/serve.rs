@@ -1,0 +1,68 @@
+//! `kefu serve`: the HTTP server (chat API; voice doors join later).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use kefu::config::Config;
+use kefu::web::{self, AppState};
+
+/// Serves until Ctrl-C or SIGTERM.
+pub fn run(config: &Config) -> Result<()> {
+    let engine = Arc::new(super::chat::open_engine(config)?);
+    let state = AppState::new(
+        engine,
+        Duration::from_secs(config.server.session_idle_secs),
+        config.server.max_sessions,
+    );
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&config.server.http_bind)
+            .await
+            .with_context(|| format!("cannot listen on {} (set [server] http_bind)", config.server.http_bind))?;
+        tracing::info!(addr = %listener.local_addr()?, "kefu is serving: POST /api/chat, GET /healthz");
+        let sessions = state.sessions.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let dropped = sessions.expire();
+                if dropped > 0 {
+                    tracing::info!(dropped, "forgot idle chat sessions");
+                }
+            }
+        });
+        axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+        sweeper.abort();
+        tracing::info!("server stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,48 @@
+//! Versioned schema migrations, embedded in the binary and applied in order, each in its own transaction.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::StoreError;
+
+/// (version, name, SQL). Append only: a released migration is never edited.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/0001_init.sql"))];
+
+/// Applies every migration newer than the database's version.
+pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at TEXT NOT NULL
+         )",
+    )?;
+    let current = current_version(conn)?;
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
+        let wrap = |source| StoreError::Migration {
+            version,
+            name,
+            source,
+        };
+        let tx = conn.transaction().map_err(wrap)?;
+        tx.execute_batch(sql).map_err(wrap)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, CURRENT_TIMESTAMP)",
+            (version, name),
+        )
+        .map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        tracing::info!(version, name, "applied database migration");
+    }
+    Ok(())
+}
+
+/// The highest applied migration (0 for a new database).
+pub(super) fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()?
+        .flatten()
+        .unwrap_or(0))
+}

@@ -1,0 +1,90 @@
+//! Shared set-up for conversation tests: the real NLU (trained from the repository data, cached in the models
+//! dir), the real knowledge base and a seeded in-memory store on a fixed clock.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDateTime;
+use kefu::config::Config;
+use kefu::dialogue::nlu::{self, Nlu};
+use kefu::dialogue::{Channel, Conversation, DialogueEngine, KnowledgeBase, Reply, UserInput};
+use kefu::lang::Lang;
+use kefu::store::Store;
+use kefu::store::seed::{self, DEFAULT_SEED_DAY};
+
+/// "Now" in every test: 10:30 on the seed day.
+pub fn now() -> NaiveDateTime {
+    DEFAULT_SEED_DAY.and_hms_opt(10, 30, 0).unwrap()
+}
+
+pub fn trained_nlu() -> Nlu {
+    static NLU: OnceLock<Nlu> = OnceLock::new();
+    NLU.get_or_init(|| {
+        let config = Config::load(None).unwrap();
+        let model = nlu::default_model_path(&config.models.dir);
+        Nlu::load_or_train(&model, &config.nlu.data_dir)
+            .unwrap_or_else(|e| panic!("NLU model {} unavailable: {e}", model.display()))
+    })
+    .clone()
+}
+
+/// The repository's knowledge base.
+pub fn kb() -> KnowledgeBase {
+    KnowledgeBase::load(&Config::load(None).unwrap().dialogue.kb_path).unwrap()
+}
+
+/// A fresh engine over a freshly seeded store.
+pub fn engine() -> Arc<DialogueEngine> {
+    let store = Store::open_in_memory().unwrap();
+    seed::seed(&store, DEFAULT_SEED_DAY, false).unwrap();
+    Arc::new(
+        DialogueEngine::new(store, trained_nlu(), kb())
+            .unwrap()
+            .with_clock(Arc::new(now)),
+    )
+}
+
+/// One conversation driven by a test.
+pub struct Chat {
+    pub engine: Arc<DialogueEngine>,
+    pub conv: Conversation,
+    pub greeting: Reply,
+}
+
+impl Chat {
+    pub fn start(phone: Option<&str>, lang: Option<Lang>) -> Chat {
+        let engine = engine();
+        let (conv, greeting) = engine.start(Channel::Chat, phone, lang).unwrap();
+        Chat {
+            engine,
+            conv,
+            greeting,
+        }
+    }
+
+    pub fn say(&mut self, text: &str) -> Reply {
+        let reply = self
+            .engine
+            .handle(&mut self.conv, UserInput::Text(text.into()))
+            .unwrap();
+        eprintln!(
+            "caller> {text}\nkefu>   {}  [{:?} {:?}]",
+            reply.text, reply.expect, reply.outcome
+        );
+        reply
+    }
+
+    pub fn input(&mut self, input: UserInput) -> Reply {
+        let reply = self.engine.handle(&mut self.conv, input).unwrap();
+        eprintln!(
+            "caller> (input)\nkefu>   {}  [{:?} {:?}]",
+            reply.text, reply.expect, reply.outcome
+        );
+        reply
+    }
+
+    pub fn store(&self) -> &Store {
+        self.engine.store()
+    }
+}
