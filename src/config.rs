@@ -21,6 +21,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: Box<toml::de::Error>,
     },
+    #[error("config file {path}: {source}")]
+    Call {
+        path: PathBuf,
+        source: crate::call::CallConfigError,
+    },
 }
 
 /// The whole configuration. See `kefu.toml` at the repository root for a commented example.
@@ -32,6 +37,7 @@ pub struct Config {
     pub tts: TtsConfig,
     pub store: StoreConfig,
     pub server: ServerConfig,
+    pub call: crate::call::CallConfig,
 }
 
 /// Where models live and where downloads are cached.
@@ -163,10 +169,15 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        let config: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: path.to_path_buf(),
             source: Box::new(source),
-        })
+        })?;
+        config.call.validate().map_err(|source| ConfigError::Call {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(config)
     }
 
     fn apply_env(&mut self) {

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use kefu::config::Config;
 
 #[derive(Parser)]
-#[command(name = "kefu", version, about = "Voice-first AI customer service for e-commerce")]
+#[command(
+    name = "kefu",
+    version,
+    about = "Voice-first AI customer service for e-commerce"
+)]
 struct Cli {
     /// Configuration file (default: $KEFU_CONFIG, then ./kefu.toml, then built-in defaults).
     #[arg(long, global = true)]
