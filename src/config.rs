@@ -205,6 +205,25 @@ mod tests {
     }
 
     #[test]
+    fn example_file_documents_the_call_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("kefu.toml");
+        let c = Config::from_file(&path).unwrap();
+        assert_eq!(c.call, crate::call::CallConfig::default());
+    }
+
+    #[test]
+    fn invalid_call_setting_names_the_file_and_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "[call.endpoint]\nspeech_on = 2.0\n").unwrap();
+        let err = Config::from_file(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml") && err.contains("endpoint.speech_on"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_field_is_rejected_with_its_name() {
         let err = toml::from_str::<Config>("[asr]\nmodle = \"base\"\n").unwrap_err();
         assert!(err.to_string().contains("modle"), "{err}");

@@ -1116,3 +1116,137 @@ fn a_reply_arriving_while_the_caller_speaks_waits_for_them() {
     assert_eq!(call.count(|a| matches!(a, Action::ResumePlayback)), 1);
     assert_eq!(call.understood().len(), 1);
 }
+
+/// A small deterministic generator for the robustness test.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize].clone()
+    }
+}
+
+#[test]
+fn arbitrary_inputs_never_break_the_session() {
+    for seed in 0..24 {
+        let mut rng = Lcg(seed);
+        let mut config = CallConfig::default();
+        if seed % 2 == 1 {
+            // Degenerate but accepted settings.
+            config.endpoint.onset_ms = 0;
+            config.endpoint.min_speech_ms = 0;
+            config.endpoint.silence_open_ms = 0;
+            config.bargein.end_silence_ms = 0;
+            config.echo.tail_ms = 0;
+            config.timers.no_input_ms = 0;
+            config.timers.max_no_inputs = 0;
+        }
+        let t0 = Instant::now();
+        let mut session = CallSession::new(config, None, t0);
+        let (mut turn, mut reply) = (TurnId::GREETING, ReplyId(1));
+        let mut ended = false;
+        for i in 0..3000u64 {
+            let now = t0 + Duration::from_millis(i * MS_PER_FRAME);
+            let input = match rng.below(14) {
+                0..=6 => {
+                    let len = rng.pick(&[0usize, 1, 160, 320, 321, 1000]);
+                    let level = rng.below(100) as f32 / 100.0;
+                    let mut samples: Vec<f32> =
+                        (0..len).map(|j| level * (j as f32 * 0.1).sin()).collect();
+                    if len > 7 && rng.below(20) == 0 {
+                        samples[7] = f32::NAN;
+                    }
+                    Input::CallerAudio {
+                        frame: Frame::from_samples(&samples),
+                        speech_prob: rng.pick(&[0.0, 0.3, 0.6, 0.95, 1.0, f32::NAN, -1.0, 7.0]),
+                    }
+                }
+                7 => Input::Transcript {
+                    turn: if rng.below(2) == 0 {
+                        turn
+                    } else {
+                        TurnId(rng.below(20) as u32)
+                    },
+                    text: rng
+                        .pick(&["", "嗯", "uh-huh", "where is my order", "我要退货"])
+                        .into(),
+                    lang: rng.pick(&[Lang::En, Lang::Zh]),
+                    confidence: rng.pick(&[0.0, 0.5, 0.9, f32::NAN]),
+                    no_speech_prob: rng.pick(&[0.0, 0.7, 1.0]),
+                },
+                8 => Input::Reply {
+                    turn: if rng.below(2) == 0 {
+                        turn
+                    } else {
+                        TurnId(rng.below(20) as u32)
+                    },
+                    text: rng.pick(&["", "OK.", "Which order?", "好的"]).into(),
+                    lang: rng.pick(&[Lang::En, Lang::Zh]),
+                    listen: rng.pick(&[
+                        ListenMode::Open,
+                        ListenMode::YesNo,
+                        ListenMode::Digits,
+                        ListenMode::Address,
+                    ]),
+                    end: rng.pick(&[
+                        ReplyEnd::Continue,
+                        ReplyEnd::Continue,
+                        ReplyEnd::Continue,
+                        ReplyEnd::Hangup,
+                        ReplyEnd::Escalate {
+                            reason: EscalateReason::Dialogue("test".into()),
+                        },
+                    ]),
+                },
+                9 | 10 => Input::SpeechAudio {
+                    reply: if rng.below(3) > 0 {
+                        reply
+                    } else {
+                        ReplyId(rng.below(10) as u32)
+                    },
+                    samples: vec![rng.pick(&[0.2, -3.0, f32::NAN]); rng.below(2000) as usize],
+                    last: rng.below(3) == 0,
+                },
+                11 => Input::Dtmf(rng.pick(&['0', '1', '5', '*', '#', 'A', 'x'])),
+                12 => rng.pick(&[Input::AgentJoined, Input::AgentLeft]),
+                _ if rng.below(40) == 0 => Input::Hangup,
+                _ => Input::Dtmf('9'),
+            };
+            session.handle_input(input, now);
+            if session.poll_timeout().is_some_and(|t| t <= now) {
+                session.handle_timeout(now);
+            }
+            let frame = session.pull_audio(now);
+            assert!(
+                frame
+                    .samples()
+                    .iter()
+                    .all(|s| s.is_finite() && s.abs() <= 1.0)
+            );
+            while let Some(action) = session.poll_action() {
+                assert!(
+                    !ended || matches!(action, Action::Event(_)),
+                    "seed {seed}: {action:?} after the end"
+                );
+                match action {
+                    Action::Understand { turn: t, .. } => turn = t,
+                    Action::Synthesize { reply: r, .. } => reply = r,
+                    Action::Event(CallEvent {
+                        kind: EventKind::CallEnded { .. },
+                        ..
+                    }) => ended = true,
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(ended, session.is_ended());
+    }
+}

@@ -19,11 +19,13 @@ impl Frame {
         Frame(Box::new([0.0; FRAME_SAMPLES]))
     }
 
-    /// Builds a frame from any number of samples: shorter input is padded with zeros, longer is truncated.
+    /// Builds a frame from any number of samples: shorter input is padded with zeros, longer is truncated, and
+    /// samples that are not finite become zeros.
     pub fn from_samples(samples: &[f32]) -> Self {
         let mut frame = Self::silence();
-        let n = samples.len().min(FRAME_SAMPLES);
-        frame.0[..n].copy_from_slice(&samples[..n]);
+        for (dst, src) in frame.0.iter_mut().zip(samples) {
+            *dst = if src.is_finite() { *src } else { 0.0 };
+        }
         if samples.len() != FRAME_SAMPLES {
             tracing::debug!(
                 len = samples.len(),
@@ -80,6 +82,7 @@ mod tests {
         let long = Frame::from_samples(&long);
         assert_eq!(long.samples()[319], 319.0);
         assert!(Frame::from_samples(&[]).is_silent());
+        assert!(Frame::from_samples(&[f32::NAN, f32::INFINITY]).is_silent());
     }
 
     #[test]
