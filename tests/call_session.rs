@@ -312,19 +312,26 @@ impl Call {
             .collect()
     }
 
-    /// The samples of `reply` that went out, in order, without the silence of pauses.
+    /// The samples of `reply` that went out, in the order they went out, without the silence of pauses: equal
+    /// to the synthesised audio only if every frame of it was sent once, unaltered and in order.
     fn played(&self, reply: ReplyId) -> Vec<f32> {
         let audio = &self.speech[&reply];
+        let chunks: Vec<&[f32]> = audio.chunks(FRAME_SAMPLES).collect();
+        let by_first: HashMap<u32, usize> = chunks
+            .iter()
+            .enumerate()
+            .map(|(j, c)| (c[0].to_bits(), j))
+            .collect();
         let mut played = Vec::new();
         for frame in &self.out {
-            if frame.is_silent() {
-                continue;
-            }
             let s = frame.samples();
-            // Frames of other replies do not continue this one.
-            if played.len() < audio.len() && s[0] == audio[played.len()] {
-                let n = FRAME_SAMPLES.min(audio.len() - played.len());
-                played.extend_from_slice(&s[..n]);
+            if let Some(&j) = by_first.get(&s[0].to_bits()) {
+                assert_eq!(
+                    &s[..chunks[j].len()],
+                    chunks[j],
+                    "frame {j} of {reply} altered"
+                );
+                played.extend_from_slice(chunks[j]);
             }
         }
         played
