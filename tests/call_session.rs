@@ -634,7 +634,13 @@ fn real_words_stop_the_reply_and_start_a_turn() {
         call.event_at(|e| matches!(e, EventKind::Stale(StaleInput::SpeechAudio(ReplyId(1)))))
             .is_some()
     );
-    assert!(stop > 0);
+    let understood = call
+        .first_k(|a| matches!(a, Action::Understand { .. }))
+        .unwrap();
+    assert_eq!(
+        stop, understood,
+        "stopped when the transcript showed real words"
+    );
 }
 
 #[test]
