@@ -58,7 +58,7 @@ struct Call {
     tts_frames: u64,
     /// Length of every synthesised reply.
     speech_ms: u64,
-    /// Outbound audio fed back inbound: (delay in frames, gain).
+    /// Outbound audio fed back inbound: (delay in samples, gain).
     echo: Option<(usize, f32)>,
 }
 
@@ -198,16 +198,19 @@ impl Call {
                 *s += level * (0.031 * (self.k as usize * FRAME_SAMPLES + i) as f32).sin();
             }
         }
-        let mut echo_rms = 0.0;
-        if let Some((delay, gain)) = self.echo
-            && self.out.len() > delay
-        {
-            let past = &self.out[self.out.len() - 1 - delay];
-            for (s, p) in samples.iter_mut().zip(past.samples()) {
-                *s += gain * p;
+        let mut echo_energy = 0.0;
+        if let Some((delay, gain)) = self.echo {
+            // This tick's outbound frame starts at `start` on the outbound timeline.
+            let start = (self.out.len() - 1) * FRAME_SAMPLES;
+            for (i, s) in samples.iter_mut().enumerate() {
+                if let Some(t) = (start + i).checked_sub(delay) {
+                    let echo = gain * self.out[t / FRAME_SAMPLES].samples()[t % FRAME_SAMPLES];
+                    *s += echo;
+                    echo_energy += echo * echo;
+                }
             }
-            echo_rms = gain * past.rms();
         }
+        let echo_rms = (echo_energy / FRAME_SAMPLES as f32).sqrt();
         // The VAD hears speech in caller speech and in echo alike.
         let speech_prob = if caller.is_some() || echo_rms > 0.005 {
             0.9
@@ -675,16 +678,52 @@ fn speech_past_the_backchannel_limit_commits_without_the_transcript() {
     );
 }
 
+/// 100 ms at 16 kHz.
+const ECHO_DELAY: usize = 1600;
+/// −12 dB.
+const ECHO_GAIN: f32 = 0.25;
+
 #[test]
 fn the_bots_own_echo_does_not_interrupt_it() {
-    let mut call = Call::new();
-    call.echo = Some((5, 0.25)); // 100 ms, −12 dB
-    call.speech_ms = 3000;
-    let call = call.greeted();
-    assert_eq!(call.played(ReplyId(1)), call.speech[&ReplyId(1)]);
-    assert_eq!(call.count(|a| matches!(a, Action::PausePlayback)), 0);
-    assert_eq!(call.count(|a| matches!(a, Action::Transcribe { .. })), 0);
-    assert!(call.count(|a| is_event(a, |e| matches!(e, EventKind::EchoIgnored))) >= 1);
+    // 100 ms as asked, a delay that straddles frames, and one near the end of the 400 ms tail.
+    for delay_ms in [100, 130, 350] {
+        let mut call = Call::new();
+        call.echo = Some((delay_ms * 16, ECHO_GAIN));
+        call.speech_ms = 3000;
+        let mut call = call.greeted();
+        call.silence(1000); // the echo outlasts the bot's speech
+        assert_eq!(
+            call.played(ReplyId(1)),
+            call.speech[&ReplyId(1)],
+            "{delay_ms} ms"
+        );
+        assert_eq!(
+            call.count(|a| matches!(a, Action::PausePlayback)),
+            0,
+            "{delay_ms} ms"
+        );
+        assert_eq!(
+            call.count(|a| matches!(a, Action::Transcribe { .. })),
+            0,
+            "{delay_ms} ms"
+        );
+        assert_eq!(
+            call.count(|a| is_event(a, |e| matches!(e, EventKind::SpeechStart { .. }))),
+            0
+        );
+        assert!(call.count(|a| is_event(a, |e| matches!(e, EventKind::EchoIgnored))) >= 1);
+    }
+    // Control: with a tail shorter than the echo delay, the echo outlasting the bot's speech is taken for the caller.
+    let mut config = CallConfig::default();
+    config.echo.tail_ms = 200;
+    let mut call = Call::with(config, None);
+    call.echo = Some((350 * 16, ECHO_GAIN));
+    let mut call = call.greeted();
+    call.silence(1000);
+    assert_eq!(
+        call.count(|a| is_event(a, |e| matches!(e, EventKind::SpeechStart { .. }))),
+        1
+    );
 }
 
 #[test]
@@ -692,7 +731,7 @@ fn without_the_echo_guard_the_echo_would_interrupt() {
     let mut config = CallConfig::default();
     config.echo.enabled = false;
     let mut call = Call::with(config, None);
-    call.echo = Some((5, 0.25));
+    call.echo = Some((ECHO_DELAY, ECHO_GAIN));
     call.speech_ms = 3000;
     into_greeting(&mut call, 500);
     assert_eq!(
@@ -705,7 +744,7 @@ fn without_the_echo_guard_the_echo_would_interrupt() {
 #[test]
 fn a_caller_talking_over_the_echo_barges_in() {
     let mut call = Call::new();
-    call.echo = Some((5, 0.25));
+    call.echo = Some((ECHO_DELAY, ECHO_GAIN));
     call.speech_ms = 4000;
     into_greeting(&mut call, 1000);
     assert_eq!(call.count(|a| matches!(a, Action::PausePlayback)), 0);
