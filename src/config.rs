@@ -21,6 +21,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: Box<toml::de::Error>,
     },
+    #[error("config file {path}: {source}")]
+    Call {
+        path: PathBuf,
+        source: crate::call::CallConfigError,
+    },
 }
 
 /// The whole configuration. See `kefu.toml` at the repository root for a commented example.
@@ -34,6 +39,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub dialogue: DialogueConfig,
     pub nlu: NluConfig,
+    pub call: crate::call::CallConfig,
 }
 
 /// Where models live and where downloads are cached.
@@ -215,10 +221,15 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        let config: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: path.to_path_buf(),
             source: Box::new(source),
-        })
+        })?;
+        config.call.validate().map_err(|source| ConfigError::Call {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(config)
     }
 
     fn apply_env(&mut self) {
@@ -243,6 +254,25 @@ mod tests {
         let c: Config = toml::from_str("").unwrap();
         assert_eq!(c.asr.model, "base");
         assert_eq!(c.server.http_bind, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn example_file_documents_the_call_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("kefu.toml");
+        let c = Config::from_file(&path).unwrap();
+        assert_eq!(c.call, crate::call::CallConfig::default());
+    }
+
+    #[test]
+    fn invalid_call_setting_names_the_file_and_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "[call.endpoint]\nspeech_on = 2.0\n").unwrap();
+        let err = Config::from_file(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml") && err.contains("endpoint.speech_on"),
+            "{err}"
+        );
     }
 
     #[test]

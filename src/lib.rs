@@ -4,6 +4,7 @@
 //! shared engines (ASR, TTS, dialogue, store) are loaded once and used by every call.
 
 pub mod audio;
+pub mod call;
 pub mod config;
 pub mod dialogue;
 pub mod lang;

@@ -1,0 +1,141 @@
+//! Judging transcripts: whether one holds speech at all, and which language the call is in.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lang::{Lang, is_cjk};
+
+/// Transcript settings (`[call.transcript]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TranscriptConfig {
+    /// With `min_confidence`, Whisper's own silence rule: a transcript with `no_speech_prob` at or above this
+    /// and confidence below `min_confidence` is noise (default 0.6).
+    pub no_speech_prob: f32,
+    /// Default 0.37 (≈ exp(−1), i.e. an average log-probability of −1).
+    pub min_confidence: f32,
+    /// When the language is not fixed, the caller switches language with a transcript of at least this many
+    /// words in the other language (a Chinese character counts as a word; default 3).
+    pub switch_min_words: usize,
+}
+
+impl Default for TranscriptConfig {
+    fn default() -> Self {
+        Self {
+            no_speech_prob: 0.6,
+            min_confidence: 0.37,
+            switch_min_words: 3,
+        }
+    }
+}
+
+impl TranscriptConfig {
+    /// False for an empty transcript or one Whisper itself would call silence.
+    pub fn holds_speech(&self, text: &str, confidence: f32, no_speech_prob: f32) -> bool {
+        let has_words = text.chars().any(char::is_alphanumeric);
+        let silence = no_speech_prob >= self.no_speech_prob && confidence < self.min_confidence;
+        has_words && !silence
+    }
+}
+
+/// The call's language: fixed, or taken from the first transcript and kept unless the caller clearly switches.
+#[derive(Debug, Clone)]
+pub struct LanguagePicker {
+    fixed: bool,
+    current: Option<Lang>,
+    switch_min_words: usize,
+}
+
+impl LanguagePicker {
+    /// `fixed`: the language is known (config or door) and never changes.
+    pub fn new(fixed: Option<Lang>, config: &TranscriptConfig) -> Self {
+        Self {
+            fixed: fixed.is_some(),
+            current: fixed,
+            switch_min_words: config.switch_min_words,
+        }
+    }
+
+    /// The call's language, once known.
+    pub fn current(&self) -> Option<Lang> {
+        self.current
+    }
+
+    /// Takes a transcript; returns the language the turn is in, and true if the call's language changed.
+    pub fn observe(&mut self, asr_lang: Lang, text: &str) -> (Lang, bool) {
+        // The script of the text is firmer evidence than Whisper's language tag on a short utterance.
+        let heard = Lang::detect(text).unwrap_or(asr_lang);
+        match self.current {
+            Some(current) if self.fixed || heard == current => (current, false),
+            Some(current) if heard != asr_lang || word_count(text) < self.switch_min_words => {
+                (current, false)
+            }
+            _ => {
+                self.current = Some(heard);
+                (heard, true)
+            }
+        }
+    }
+}
+
+/// Words, counting each Chinese character as one.
+fn word_count(text: &str) -> usize {
+    let cjk = text.chars().filter(|&c| is_cjk(c)).count();
+    let latin = text
+        .split(|c: char| c.is_whitespace() || is_cjk(c))
+        .filter(|w| w.chars().any(|c| c.is_alphabetic()))
+        .count();
+    cjk + latin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whisper_silence_rule_and_empty_text() {
+        let c = TranscriptConfig::default();
+        assert!(c.holds_speech("hello", 0.8, 0.1));
+        assert!(!c.holds_speech(" . ", 0.9, 0.0));
+        assert!(!c.holds_speech("Thank you.", 0.2, 0.9));
+        assert!(
+            c.holds_speech("Thank you.", 0.8, 0.9),
+            "confident speech stays"
+        );
+    }
+
+    #[test]
+    fn first_transcript_sets_the_language_then_it_sticks() {
+        let mut picker = LanguagePicker::new(None, &TranscriptConfig::default());
+        assert_eq!(picker.observe(Lang::Zh, "我想查订单"), (Lang::Zh, true));
+        assert_eq!(
+            picker.observe(Lang::En, "OK"),
+            (Lang::Zh, false),
+            "one word is no switch"
+        );
+        assert_eq!(
+            picker.observe(Lang::En, "嗯嗯好的"),
+            (Lang::Zh, false),
+            "tag disagrees with the script"
+        );
+        assert_eq!(
+            picker.observe(Lang::En, "can you speak English please"),
+            (Lang::En, true)
+        );
+        assert_eq!(picker.current(), Some(Lang::En));
+    }
+
+    #[test]
+    fn fixed_language_never_changes() {
+        let mut picker = LanguagePicker::new(Some(Lang::En), &TranscriptConfig::default());
+        assert_eq!(
+            picker.observe(Lang::Zh, "我想查一下我的订单"),
+            (Lang::En, false)
+        );
+    }
+
+    #[test]
+    fn counts_chinese_characters_as_words() {
+        assert_eq!(word_count("我的 iPhone 坏了"), 5);
+        assert_eq!(word_count("12345"), 0);
+    }
+}
