@@ -182,10 +182,9 @@ impl Voice for EspeakVoice {
     }
 
     fn synthesize(&self, sentence: &str, speed: f32) -> Result<Vec<f32>, TtsError> {
-        let text: String = sentence.chars().filter(|&c| c != '\0').collect();
-        if text.trim().is_empty() {
+        let Some(text) = super::clean_sentence(sentence) else {
             return Ok(Vec::new());
-        }
+        };
         let text = CString::new(text).map_err(|e| TtsError::Espeak(e.to_string()))?;
         let speed = if speed.is_finite() && speed > 0.0 {
             speed

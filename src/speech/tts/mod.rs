@@ -52,6 +52,13 @@ pub trait Voice: Send + Sync {
     fn synthesize(&self, sentence: &str, speed: f32) -> Result<Vec<f32>, TtsError>;
 }
 
+/// The text a voice can be handed: NUL characters removed (C APIs and sherpa-onnx's binding stop or panic on
+/// them); `None` when nothing speakable is left.
+pub(crate) fn clean_sentence(sentence: &str) -> Option<String> {
+    let text: String = sentence.chars().filter(|&c| c != '\0').collect();
+    (!text.trim().is_empty()).then_some(text)
+}
+
 /// Synthesised audio for one sentence (or prompt), mono f32 at the voice's native rate.
 /// Doors resample at their edge.
 #[derive(Debug, Clone, PartialEq)]

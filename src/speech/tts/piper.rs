@@ -145,11 +145,9 @@ impl Voice for PiperVoice {
     }
 
     fn synthesize(&self, sentence: &str, speed: f32) -> Result<Vec<f32>, TtsError> {
-        // sherpa-onnx's Rust binding panics on an interior NUL.
-        let text: String = sentence.chars().filter(|&c| c != '\0').collect();
-        if text.trim().is_empty() {
+        let Some(text) = super::clean_sentence(sentence) else {
             return Ok(Vec::new());
-        }
+        };
         let generation = GenerationConfig {
             speed: if speed.is_finite() && speed > 0.0 {
                 speed
