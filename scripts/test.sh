@@ -13,8 +13,8 @@ echo "== cargo clippy"
 cargo clippy --release --locked --all-targets -- -D warnings
 
 echo "== cargo test"
-cargo test --release --locked --no-fail-fast 2>&1 | tee target/test-output.txt
-status=${PIPESTATUS[0]}
+status=0
+cargo test --release --locked --no-fail-fast 2>&1 | tee target/test-output.txt || status=$?
 
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1); if ($(i) ~ /^ignored;?$/) s += $(i-1) } }
