@@ -12,7 +12,7 @@ APT_PACKAGES=(
   espeak-ng espeak-ng-data libespeak-ng-dev             # phonemes for Piper, the fallback Mandarin voice
   sox libsox-fmt-all                                    # fixtures and tests
   pocketsphinx-testdata                                 # real human English speech for ASR tests
-  python3 python3-pip unzip ca-certificates
+  python3 python3-pip python3-venv unzip ca-certificates   # pip download (models), bench reference venv
 )
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
