@@ -78,7 +78,6 @@ struct Library {
     sample_rate: u32,
     data_dir: PathBuf,
     voice: Option<String>,
-    rate: c_int,
 }
 
 static LIBRARY: OnceLock<Result<Mutex<Library>, String>> = OnceLock::new();
@@ -113,7 +112,6 @@ fn library(data_dir: &Path) -> Result<&'static Mutex<Library>, TtsError> {
             sample_rate,
             data_dir: data_dir.to_path_buf(),
             voice: None,
-            rate: DEFAULT_RATE_WPM as c_int,
         }))
     };
     let library = LIBRARY
@@ -207,14 +205,11 @@ impl Voice for EspeakVoice {
                 )));
             }
             library.voice = Some(self.espeak_voice.to_string());
-            // Selecting a voice resets the rate.
-            library.rate = DEFAULT_RATE_WPM as c_int;
         }
-        if library.rate != rate {
-            // SAFETY: as above.
-            unsafe { ffi::espeak_SetParameter(ffi::PARAM_RATE, rate, 0) };
-            library.rate = rate;
-        }
+        // Set on every sentence: whether selecting a voice resets the rate differs between espeak-ng versions, and
+        // a cached value went stale when voices of different speeds interleaved.
+        // SAFETY: as above.
+        unsafe { ffi::espeak_SetParameter(ffi::PARAM_RATE, rate, 0) };
         SINK.with(|sink| sink.borrow_mut().clear());
         let bytes = text.as_bytes_with_nul();
         // SAFETY: `text` is NUL-terminated UTF-8 that outlives this synchronous call; we hold the lock.
