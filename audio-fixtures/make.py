@@ -404,7 +404,8 @@ def verify(chosen, tmp, model_en):
             try:
                 parsed = json.loads(nlu.stdout)
                 understood = parsed["intent"] + ("?" if parsed.get("uncertain") else "")
-                ents = " ".join(f"{e.get('kind', '')}={e.get('value', '')}" for e in parsed.get("entities", []))
+                ents = " ".join(f"{e['value']['kind']}={json.dumps(e['value']['value'], ensure_ascii=False)}"
+                                for e in parsed.get("entities", []))
             except (json.JSONDecodeError, KeyError):
                 understood, ents = "ERROR", nlu.stderr.strip()[-200:]
             print(f"{name} [{lang}] {said}")
