@@ -2,3 +2,4 @@
 //! They move bytes and nothing else.
 
 pub mod replay;
+pub mod webrtc;
