@@ -122,7 +122,7 @@ impl Server {
         std::fs::write(
             &config,
             format!(
-                "[server]\nhttp_bind = \"127.0.0.1:{port}\"\n\n[webrtc]\nudp_addrs = [\"127.0.0.1:0\"]\nmax_sessions = {max_sessions}\n"
+                "[server]\nhttp_bind = \"127.0.0.1:{port}\"\n\n[webrtc]\nmax_sessions = {max_sessions}\n"
             ),
         )
         .unwrap();
@@ -131,7 +131,10 @@ impl Server {
             .args(["--config", config.to_str().unwrap(), "serve"])
             .current_dir(repo())
             .env("KEFU_DB", dir.join("kefu.db"))
-            .env("KEFU_LOG", "info,kefu=debug")
+            .env(
+                "KEFU_LOG",
+                "info,whisper_rs=warn,rtc=warn,rtc_ice=warn,kefu=debug",
+            )
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -437,6 +440,18 @@ fn refused_microphone_explains_and_text_still_works() {
     let before = lines(&mut browser, &server);
     browser.send(json!({"cmd": "reload"}), &server);
     assert_eq!(lines(&mut browser, &server), before);
+    // The server-side conversation continues too: "it" is still the order asked about.
+    browser.send(
+        json!({"cmd": "type", "text": "when will it arrive"}),
+        &server,
+    );
+    let follow_up = browser.send(
+        json!({"cmd": "wait_line", "who": "bot", "pattern": "should arrive|expected delivery|order number", "timeout_ms": 30000}),
+        &server,
+    );
+    let follow_up = follow_up["text"].as_str().unwrap();
+    assert!(!follow_up.contains("order number?"), "{follow_up}");
+    assert!(follow_up.contains("tomorrow"), "{follow_up}");
     assert!(server.healthy());
 }
 
