@@ -47,6 +47,8 @@ enum Command {
     Chat(cli::chat::ChatArgs),
     /// Run the HTTP server (chat API).
     Serve,
+    /// Talk to kefu with this computer's microphone and speaker.
+    Talk(cli::talk::TalkArgs),
     /// Replay recorded callers (QA fixtures) through the production pipeline and check the outcome.
     Replay(cli::replay::ReplayArgs),
     /// Language understanding: train, evaluate and try the intent classifier.
@@ -78,6 +80,7 @@ fn main() -> Result<()> {
         Command::Chat(args) => cli::chat::run(&config, args)?,
         Command::Serve => cli::serve::run(&config)?,
         Command::Replay(args) => cli::replay::run(&config, args)?,
+        Command::Talk(args) => cli::talk::run(&config, args)?,
         Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())
