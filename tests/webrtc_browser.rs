@@ -472,6 +472,11 @@ fn invalid_sdp_offer_gives_a_clear_message() {
         text.starts_with("The call could not be started: invalid SDP offer"),
         "{text}"
     );
+    println!("notice: {text}");
+    browser.send(
+        json!({"cmd": "screenshot", "path": dir.join("invalid-offer.png")}),
+        &server,
+    );
     assert!(server.healthy(), "server still up after a bad offer");
     let state = browser.send(json!({"cmd": "lines"}), &server);
     assert_eq!(state["state"], "idle");
