@@ -89,6 +89,10 @@ pub struct CallSession {
     max_call_at: Option<Instant>,
     early: Option<Early>,
     next_take: u32,
+    /// A barge-in utterance waiting for its transcript, and when playback resumes without it.
+    bargein_wait: Option<(TurnId, Instant)>,
+    /// Barge-in utterances playback resumed over before their transcript came.
+    resumed_unheard: Vec<TurnId>,
 }
 
 fn after(now: Instant, ms: u64) -> Option<Instant> {
@@ -121,6 +125,8 @@ impl CallSession {
             max_call_at: after(now, u64::from(config.timers.max_call_secs) * 1000),
             early: None,
             next_take: 1,
+            bargein_wait: None,
+            resumed_unheard: Vec::new(),
             config,
         };
         session.actions.push_back(Action::Greet);
@@ -227,10 +233,15 @@ impl CallSession {
     /// When [`CallSession::handle_timeout`] must next be called, if a timer is running.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match &self.phase {
-            Phase::Bot => [self.no_input_at, self.digits.deadline(), self.max_call_at]
-                .into_iter()
-                .flatten()
-                .min(),
+            Phase::Bot => [
+                self.no_input_at,
+                self.digits.deadline(),
+                self.max_call_at,
+                self.bargein_wait.map(|(_, at)| at),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             Phase::Closing { deadline, .. } | Phase::HandingOver { deadline, .. } => *deadline,
             Phase::Escalated | Phase::Ended => None,
         }
@@ -243,6 +254,15 @@ impl CallSession {
             Phase::Closing { reason, deadline } if due(deadline) => self.hang_up(reason, now),
             Phase::HandingOver { reason, deadline } if due(deadline) => self.escalate(reason, now),
             Phase::Bot => {
+                if let Some((turn, at)) = self.bargein_wait
+                    && now >= at
+                {
+                    self.bargein_wait = None;
+                    if self.bargein.as_ref().is_some_and(|b| b.involves(turn)) {
+                        self.resumed_unheard.push(turn);
+                        self.dismiss(turn, String::new(), now);
+                    }
+                }
                 if let Some(digits) = self.digits.expire(now) {
                     self.digits_entered(digits, now);
                 }
@@ -394,7 +414,7 @@ impl CallSession {
             Some(Early {
                 heard: Some(heard), ..
             }) => self.transcript_in(turn, heard, now),
-            Some(Early { heard: None, .. }) => {}
+            Some(Early { heard: None, .. }) => self.await_bargein_transcript(turn, now),
             None => {
                 let take = self.new_take(turn);
                 self.actions.push_back(Action::Transcribe {
@@ -402,7 +422,15 @@ impl CallSession {
                     take,
                     audio: utterance.audio,
                 });
+                self.await_bargein_transcript(turn, now);
             }
+        }
+    }
+
+    fn await_bargein_transcript(&mut self, turn: TurnId, now: Instant) {
+        if self.bargein.as_ref().is_some_and(|b| b.involves(turn)) {
+            let wait = u64::from(self.config.bargein.transcript_wait_ms);
+            self.bargein_wait = after(now, wait).map(|at| (turn, at));
         }
     }
 
@@ -562,6 +590,14 @@ impl CallSession {
         }
         if self.phase != Phase::Bot {
             return; // recorded only
+        }
+        if let Some(i) = self.resumed_unheard.iter().position(|t| *t == turn) {
+            self.resumed_unheard.swap_remove(i);
+            if !speech || self.backchannels.matches(&text) {
+                return; // a backchannel after all: the bot rightly carried on
+            }
+            // Real words after all: the caller has the floor.
+            self.stop_playback(now);
         }
         if self.bargein.as_ref().is_some_and(|b| b.involves(turn)) {
             if !speech || self.backchannels.matches(&text) {

@@ -1,26 +1,39 @@
-//! `kefu serve`: the HTTP server (chat API; voice doors join later).
+//! `kefu serve`: the HTTP server (voice-chat page and WebRTC door, chat API).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use kefu::config::Config;
+use kefu::doors::webrtc::WebRtcDoor;
+use kefu::pipeline::Engines;
 use kefu::web::{self, AppState};
 
 /// Serves until Ctrl-C or SIGTERM.
 pub fn run(config: &Config) -> Result<()> {
-    let engine = Arc::new(super::chat::open_engine(config)?);
-    let state = AppState::new(
+    // Voice calls need the speech engines; the chat API shares their dialogue engine.
+    let (engine, door) = if config.webrtc.enabled {
+        let engines = Engines::load(config)
+            .context("loading the speech engines for voice calls (or set [webrtc] enabled = false for text only)")?;
+        let door = WebRtcDoor::new(engines.clone(), config.webrtc.clone());
+        (engines.dialogue().clone(), Some(door))
+    } else {
+        (Arc::new(super::chat::open_engine(config)?), None)
+    };
+    let mut state = AppState::new(
         engine,
         Duration::from_secs(config.server.session_idle_secs),
         config.server.max_sessions,
     );
+    if let Some(door) = door {
+        state = state.with_webrtc(door);
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&config.server.http_bind)
             .await
             .with_context(|| format!("cannot listen on {} (set [server] http_bind)", config.server.http_bind))?;
-        tracing::info!(addr = %listener.local_addr()?, "kefu is serving: POST /api/chat, GET /healthz");
+        tracing::info!(addr = %listener.local_addr()?, "kefu is serving: voice page at /, POST /api/chat, GET /healthz");
         let sessions = state.sessions.clone();
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -3,3 +3,4 @@
 
 pub mod mic;
 pub mod replay;
+pub mod webrtc;
