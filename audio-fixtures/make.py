@@ -374,6 +374,10 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def first_line(text):
+    return next((l for l in text.splitlines() if l.strip()), "")
+
+
 def verify(chosen, tmp, model_en):
     """Synthesises each utterance alone and prints what Whisper hears and what the NLU makes of it."""
     kefu = kefu_bin()
@@ -399,7 +403,7 @@ def verify(chosen, tmp, model_en):
             for model in dict.fromkeys(models):
                 out = subprocess.run([kefu, "transcribe", path, "--lang", lang, "--model", model],
                                      capture_output=True, text=True, env=env)
-                heard[model] = out.stdout.strip() if out.returncode == 0 else f"ERROR {out.stderr.strip()[-200:]}"
+                heard[model] = out.stdout.strip() if out.returncode == 0 else "ERROR " + first_line(out.stderr)
             nlu = subprocess.run([kefu, "nlu", "parse", heard["base"]], capture_output=True, text=True, env=env)
             try:
                 parsed = json.loads(nlu.stdout)
@@ -407,7 +411,7 @@ def verify(chosen, tmp, model_en):
                 ents = " ".join(f"{e['value']['kind']}={json.dumps(e['value']['value'], ensure_ascii=False)}"
                                 for e in parsed.get("entities", []))
             except (json.JSONDecodeError, KeyError):
-                understood, ents = "ERROR", nlu.stderr.strip()[-200:]
+                understood, ents = "ERROR", first_line(nlu.stderr)
             print(f"{name} [{lang}] {said}")
             for model, text in heard.items():
                 print(f"    {model:8} {text}")
