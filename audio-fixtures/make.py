@@ -436,7 +436,7 @@ def verify(chosen, tmp, model_en):
     """Cuts each utterance out of the finished recording (noise and all) and prints what Whisper hears in it and
     what the NLU makes of that."""
     kefu = kefu_bin()
-    env = {**os.environ, "KEFU_LOG": "error"}
+    env = {**os.environ, "KEFU_LOG": "error,kefu::speech::asr=debug"}
     for name in chosen:
         track, _, _, spans = render(load(name), tmp)
         for lang, said, start, end in spans:
@@ -449,6 +449,9 @@ def verify(chosen, tmp, model_en):
                 out = subprocess.run([kefu, "transcribe", path, "--lang", lang, "--model", model],
                                      capture_output=True, text=True, env=env)
                 heard[model] = out.stdout.strip() if out.returncode == 0 else "ERROR " + first_line(out.stderr)
+                if "guard tripped" in out.stderr:
+                    # The fast, utterance-sized decode looped and was redone on a full window: slow in a call.
+                    heard[model] += "   [slow: sized-context decode looped, retried]"
             nlu = subprocess.run([kefu, "nlu", "parse", heard["base"] or "-"], capture_output=True, text=True,
                                  env=env, cwd=REPO)
             try:
