@@ -7,6 +7,7 @@ pub mod audio;
 pub mod call;
 pub mod config;
 pub mod dialogue;
+pub mod doors;
 pub mod lang;
 pub mod models;
 pub mod speech;
