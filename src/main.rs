@@ -58,7 +58,7 @@ fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn,rsipstack=warn")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -1,6 +1,7 @@
 //! The `[sip]` section of `kefu.toml`: where the phone line listens and how it treats calls.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,9 @@ pub struct SipConfig {
     pub shutdown_grace_secs: u64,
     /// `User-Agent` / `Server` header value.
     pub user_agent: String,
+    /// Write each finished call's log here as `<Call-ID>.json` (transcripts, intents, digits, timings). Unset:
+    /// the log is only kept in the store.
+    pub call_log_dir: Option<PathBuf>,
 }
 
 impl Default for SipConfig {
@@ -67,6 +71,7 @@ impl Default for SipConfig {
             jitter_ms: 60,
             shutdown_grace_secs: 5,
             user_agent: concat!("kefu/", env!("CARGO_PKG_VERSION")).into(),
+            call_log_dir: None,
         }
     }
 }
