@@ -45,7 +45,28 @@ pub struct Config {
     pub dialogue: DialogueConfig,
     pub nlu: NluConfig,
     pub call: crate::call::CallConfig,
+    pub pipeline: PipelineConfig,
     pub sip: crate::doors::sip::SipConfig,
+}
+
+/// The worker threads that run live calls' engine jobs (a replay runs them inline).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Threads synthesising speech (recognition uses `asr.workers` threads, the dialogue one).
+    pub tts_workers: usize,
+    /// Jobs waiting per engine beyond which new ones are refused (the utterance is dropped, the turn apologised
+    /// for) instead of piling up latency.
+    pub queue_depth: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            tts_workers: 2,
+            queue_depth: 16,
+        }
+    }
 }
 
 /// Where models live and where downloads are cached.

@@ -10,6 +10,7 @@ pub mod dialogue;
 pub mod doors;
 pub mod lang;
 pub mod models;
+pub mod pipeline;
 pub mod speech;
 pub mod store;
 pub mod web;

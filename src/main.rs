@@ -47,6 +47,8 @@ enum Command {
     Chat(cli::chat::ChatArgs),
     /// Run the HTTP server (chat API).
     Serve,
+    /// Replay recorded callers (QA fixtures) through the production pipeline and check the outcome.
+    Replay(cli::replay::ReplayArgs),
     /// Language understanding: train, evaluate and try the intent classifier.
     Nlu {
         #[command(subcommand)]
@@ -57,8 +59,9 @@ enum Command {
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn,rsipstack=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,whisper_rs=warn,rsipstack=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -73,6 +76,7 @@ fn main() -> Result<()> {
         Command::Store(cmd) => cli::store::run(&config, cmd)?,
         Command::Chat(args) => cli::chat::run(&config, args)?,
         Command::Serve => cli::serve::run(&config)?,
+        Command::Replay(args) => cli::replay::run(&config, args)?,
         Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())

@@ -865,7 +865,9 @@ fn silence_reprompts_then_says_goodbye_and_hangs_up() {
         .iter()
         .rev()
         .find_map(|(_, a)| match a {
-            Action::Synthesize { reply, text, lang } => Some((*reply, text.clone(), *lang)),
+            Action::Synthesize {
+                reply, text, lang, ..
+            } => Some((*reply, text.clone(), *lang)),
             _ => None,
         })
         .unwrap();

@@ -23,7 +23,10 @@ fn turns(log: &Value) -> &Vec<Value> {
 fn first_sound_secs(wav: &Path) -> (f32, f32) {
     let env = envelope(wav);
     let loud = |v: &f32| *v > 0.01;
-    let start = env.iter().position(loud).expect("the caller heard something");
+    let start = env
+        .iter()
+        .position(loud)
+        .expect("the caller heard something");
     let mut quiet = 0;
     let mut end = start;
     for (i, v) in env.iter().enumerate().skip(start) {
@@ -55,13 +58,23 @@ fn a_caller_asks_where_their_order_is_and_hears_the_answer() {
     let heard = baresip_call(dir.path(), &question, kefu.sip);
     let logs = kefu.call_logs(1, Duration::from_secs(30));
     let log = &logs[0];
-    let spoken: Vec<&Value> = turns(log).iter().filter(|t| t["input"] == "speech").collect();
+    let spoken: Vec<&Value> = turns(log)
+        .iter()
+        .filter(|t| t["input"] == "speech")
+        .collect();
     assert!(
         spoken.iter().any(|t| t["intent"] == "order_status"
-            && t["text"].as_str().unwrap_or("").replace([' ', ','], "").contains(ORDER)),
+            && t["text"]
+                .as_str()
+                .unwrap_or("")
+                .replace([' ', ','], "")
+                .contains(ORDER)),
         "the call log has the question with its order number and intent: {log:#}"
     );
-    assert_eq!(log["caller"], "+14155550100", "caller ID from the From header: {log:#}");
+    assert_eq!(
+        log["caller"], "+14155550100",
+        "caller ID from the From header: {log:#}"
+    );
 
     let text = transcribe(&heard).to_lowercase();
     eprintln!("the caller heard: {text}");
@@ -77,10 +90,20 @@ fn keypad_digits_by_rfc4733_and_sip_info_reach_the_call_log() {
     let dir = tempfile::tempdir().unwrap();
     let wav = speech_wav(dir.path(), "caller", "Hello.", 0.2, 6.0);
     ulaw(&wav, &dir.path().join("caller.ulaw"));
-    sipp(dir.path(), "dtmf_rfc4733.xml", kefu.sip, &["-m", "1", "-d", "5000"])
-        .assert_success("RFC 4733 digits", &kefu);
-    sipp(dir.path(), "dtmf_info.xml", kefu.sip, &["-m", "1", "-d", "4000"])
-        .assert_success("SIP INFO digits", &kefu);
+    sipp(
+        dir.path(),
+        "dtmf_rfc4733.xml",
+        kefu.sip,
+        &["-m", "1", "-d", "5000"],
+    )
+    .assert_success("RFC 4733 digits", &kefu);
+    sipp(
+        dir.path(),
+        "dtmf_info.xml",
+        kefu.sip,
+        &["-m", "1", "-d", "4000"],
+    )
+    .assert_success("SIP INFO digits", &kefu);
     let logs = kefu.call_logs(2, Duration::from_secs(30));
     let digits: Vec<Vec<String>> = logs
         .iter()
@@ -92,9 +115,16 @@ fn keypad_digits_by_rfc4733_and_sip_info_reach_the_call_log() {
                 .collect()
         })
         .collect();
-    assert_eq!(digits, vec![vec!["1234".to_string()], vec!["5678".to_string()]], "{logs:#?}");
+    assert_eq!(
+        digits,
+        vec![vec!["1234".to_string()], vec!["5678".to_string()]],
+        "{logs:#?}"
+    );
     let log = kefu.log();
-    assert!(log.contains("DTMF (RFC 4733)") && log.contains("DTMF (SIP INFO)"), "{log}");
+    assert!(
+        log.contains("DTMF (RFC 4733)") && log.contains("DTMF (SIP INFO)"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -115,17 +145,29 @@ fn the_caller_barges_in_over_the_greeting_and_the_bot_stops() {
     );
     let cut = baresip_call(dir.path(), &talker, kefu.sip);
     let (start, cut_secs) = first_sound_secs(&cut);
-    eprintln!("greeting {greeting_secs:.1} s uninterrupted, {cut_secs:.1} s when the caller talked at 1.0 s (bot audio from {start:.1} s)");
-    assert!(greeting_secs >= 2.5, "the greeting is long enough to interrupt: {greeting_secs} s");
+    eprintln!(
+        "greeting {greeting_secs:.1} s uninterrupted, {cut_secs:.1} s when the caller talked at 1.0 s (bot audio from {start:.1} s)"
+    );
+    assert!(
+        greeting_secs >= 2.5,
+        "the greeting is long enough to interrupt: {greeting_secs} s"
+    );
     assert!(
         cut_secs + 1.0 < greeting_secs,
         "the bot stopped talking when the caller spoke: {cut_secs:.1} s of {greeting_secs:.1} s"
     );
     let logs = kefu.call_logs(2, Duration::from_secs(30));
     let barged = &logs[1];
-    assert_eq!(barged["replies"][0]["stopped"], true, "the greeting was cut: {barged:#}");
+    assert_eq!(
+        barged["replies"][0]["stopped"], true,
+        "the greeting was cut: {barged:#}"
+    );
     assert!(
-        barged["events"].as_array().unwrap().iter().any(|e| e["kind"] == "barge_in"),
+        barged["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "barge_in"),
         "{barged:#}"
     );
     assert_eq!(logs[0]["replies"][0]["stopped"], false, "{:#}", logs[0]);

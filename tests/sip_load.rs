@@ -34,7 +34,13 @@ fn usage(pid: u32) -> (f64, f64) {
 fn twenty_concurrent_calls_all_succeed() {
     let kefu = Kefu::start(&format!("max_calls = {CALLS}\nrtp_timeout_secs = 20"));
     let dir = tempfile::tempdir().unwrap();
-    let wav = speech_wav(dir.path(), "caller", "Hi, where is my order 2 0 2 4 3 3 3 3?", 0.5, 0.5);
+    let wav = speech_wav(
+        dir.path(),
+        "caller",
+        "Hi, where is my order 2 0 2 4 3 3 3 3?",
+        0.5,
+        0.5,
+    );
     ulaw(&wav, &dir.path().join("caller.ulaw"));
     let (cpu_before, _) = usage(kefu.pid());
     let started = Instant::now();
@@ -44,7 +50,9 @@ fn twenty_concurrent_calls_all_succeed() {
         dir.path(),
         "call.xml",
         kefu.sip,
-        &["-m", &calls, "-l", &calls, "-r", &calls, "-rp", "1000", "-d", "12000"],
+        &[
+            "-m", &calls, "-l", &calls, "-r", &calls, "-rp", "1000", "-d", "12000",
+        ],
     );
     let wall = started.elapsed().as_secs_f64();
     run.assert_success("20 concurrent calls", &kefu);
@@ -52,7 +60,11 @@ fn twenty_concurrent_calls_all_succeed() {
     let (cpu_after, peak_mib) = usage(kefu.pid());
     let spoken = logs
         .iter()
-        .filter(|log| log["turns"].as_array().is_some_and(|t| t.iter().any(|t| t["input"] == "speech")))
+        .filter(|log| {
+            log["turns"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["input"] == "speech"))
+        })
         .count();
     let stats = kefu.log();
     let answered = stats.matches("call answered").count();

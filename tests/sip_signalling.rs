@@ -13,7 +13,13 @@ use sip_support::{Kefu, options, sipp, speech_wav, ulaw};
 /// A working directory with `caller.ulaw` (a short English sentence) for sipp's `rtp_stream`.
 fn caller_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let wav = speech_wav(dir.path(), "caller", "Hello, I have a question about my order.", 0.5, 1.0);
+    let wav = speech_wav(
+        dir.path(),
+        "caller",
+        "Hello, I have a question about my order.",
+        0.5,
+        1.0,
+    );
     ulaw(&wav, &dir.path().join("caller.ulaw"));
     dir
 }
@@ -27,7 +33,9 @@ struct RawClient {
 impl RawClient {
     fn new(target: SocketAddr) -> Self {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
         Self { socket, target }
     }
 
@@ -81,20 +89,31 @@ fn options_malformed_requests_and_garbage_leave_the_server_serving() {
 
     let reply = options(kefu.sip, Duration::from_secs(2)).expect("OPTIONS answered");
     assert!(reply.starts_with("SIP/2.0 200"), "{reply}");
-    assert!(reply.contains("INVITE") && reply.contains("INFO"), "Allow lists our methods: {reply}");
+    assert!(
+        reply.contains("INVITE") && reply.contains("INFO"),
+        "Allow lists our methods: {reply}"
+    );
 
     // Not SIP at all: dropped without an answer (nothing to answer to).
     let raw = RawClient::new(kefu.sip);
-    for junk in ["\u{0}\u{1}\u{2}garbage", "HELLO WORLD\r\n\r\n", "INVITE\r\n\r\n"] {
+    for junk in [
+        "\u{0}\u{1}\u{2}garbage",
+        "HELLO WORLD\r\n\r\n",
+        "INVITE\r\n\r\n",
+    ] {
         raw.send(junk);
     }
     assert!(raw.receive_for(Duration::from_millis(500)).is_empty());
     // Parseable but broken: a CSeq whose method is not the request's gets 400 with the reason.
-    let bad = raw.invite("bad-cseq@test", "z9hG4bK-badcseq", "").replace("CSeq: 1 INVITE", "CSeq: 1 BYE");
+    let bad = raw
+        .invite("bad-cseq@test", "z9hG4bK-badcseq", "")
+        .replace("CSeq: 1 INVITE", "CSeq: 1 BYE");
     raw.send(&bad);
     let answers = raw.receive_for(Duration::from_millis(800));
     assert!(
-        answers.iter().any(|a| status_line(a).starts_with("SIP/2.0 400") && a.contains("CSeq method")),
+        answers
+            .iter()
+            .any(|a| status_line(a).starts_with("SIP/2.0 400") && a.contains("CSeq method")),
         "{answers:?}"
     );
 
@@ -104,8 +123,16 @@ fn options_malformed_requests_and_garbage_leave_the_server_serving() {
     }
 
     let run = sipp(dir.path(), "malformed.xml", kefu.sip, &["-m", "1"]);
-    run.assert_success("malformed INVITEs get 400, then OPTIONS still gets 200", &kefu);
-    let run = sipp(dir.path(), "options.xml", kefu.sip, &["-m", "1", "-t", "t1"]);
+    run.assert_success(
+        "malformed INVITEs get 400, then OPTIONS still gets 200",
+        &kefu,
+    );
+    let run = sipp(
+        dir.path(),
+        "options.xml",
+        kefu.sip,
+        &["-m", "1", "-t", "t1"],
+    );
     run.assert_success("OPTIONS over TCP after the garbage", &kefu);
     let log = kefu.log();
     assert!(log.contains("400 to a malformed SIP request"), "{log}");
@@ -125,7 +152,9 @@ fn an_offer_without_a_common_codec_gets_488() {
     raw.send(&raw.invite("pcmu-only@test", "z9hG4bK-pcmu", ""));
     let answers = raw.receive_for(Duration::from_millis(1500));
     assert!(
-        answers.iter().any(|a| status_line(a).starts_with("SIP/2.0 488")),
+        answers
+            .iter()
+            .any(|a| status_line(a).starts_with("SIP/2.0 488")),
         "{answers:?}"
     );
 }
@@ -137,7 +166,9 @@ fn cancel_before_the_answer_ends_the_call_cleanly() {
     sipp(dir.path(), "cancel.xml", kefu.sip, &["-m", "1"])
         .assert_success("CANCEL while ringing → 200, 487, ACK", &kefu);
     // The server still takes calls afterwards.
-    assert!(options(kefu.sip, Duration::from_secs(2)).is_some_and(|r| r.starts_with("SIP/2.0 200")));
+    assert!(
+        options(kefu.sip, Duration::from_secs(2)).is_some_and(|r| r.starts_with("SIP/2.0 200"))
+    );
     let log = kefu.log();
     assert!(log.contains("caller gave up before the answer"), "{log}");
 }
@@ -148,8 +179,13 @@ fn bye_from_either_side_hold_and_offerless_calls() {
     let dir = caller_dir();
     sipp(dir.path(), "call.xml", kefu.sip, &["-m", "1", "-d", "3000"])
         .assert_success("caller hangs up with BYE", &kefu);
-    sipp(dir.path(), "call.xml", kefu.sip, &["-m", "1", "-d", "3000", "-t", "t1"])
-        .assert_success("the same over TCP", &kefu);
+    sipp(
+        dir.path(),
+        "call.xml",
+        kefu.sip,
+        &["-m", "1", "-d", "3000", "-t", "t1"],
+    )
+    .assert_success("the same over TCP", &kefu);
     sipp(dir.path(), "reinvite_hold.xml", kefu.sip, &["-m", "1"])
         .assert_success("re-INVITE hold (recvonly) and resume (sendrecv)", &kefu);
     sipp(dir.path(), "offerless.xml", kefu.sip, &["-m", "1"])
@@ -160,7 +196,10 @@ fn bye_from_either_side_hold_and_offerless_calls() {
     let logs = kefu.call_logs(5, Duration::from_secs(10));
     assert_eq!(logs.len(), 5);
     let log = kefu.log();
-    assert!(log.contains("direction=RecvOnly") && log.contains("direction=SendRecv"), "{log}");
+    assert!(
+        log.contains("direction=RecvOnly") && log.contains("direction=SendRecv"),
+        "{log}"
+    );
     assert!(log.contains("no RTP from the caller: hanging up"), "{log}");
     assert_eq!(log.matches("reason=RtpTimeout").count(), 1, "{log}");
     assert!(log.matches("reason=CallerHungUp").count() >= 4, "{log}");
@@ -173,7 +212,8 @@ fn a_full_server_answers_503_with_retry_after() {
     let target = kefu.sip;
     let path = dir.path().to_path_buf();
     // One call holds the only place for about 6 s.
-    let first = std::thread::spawn(move || sipp(&path, "call.xml", target, &["-m", "1", "-d", "6000"]));
+    let first =
+        std::thread::spawn(move || sipp(&path, "call.xml", target, &["-m", "1", "-d", "6000"]));
     let raw = RawClient::new(kefu.sip);
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut busy = None;
@@ -188,11 +228,19 @@ fn a_full_server_answers_503_with_retry_after() {
     }
     let busy = busy.unwrap_or_else(|| panic!("no 503 while the only call was up:\n{}", kefu.log()));
     assert!(busy.contains("Retry-After: 7"), "{busy}");
-    first.join().unwrap().assert_success("the call that held the place", &kefu);
+    first
+        .join()
+        .unwrap()
+        .assert_success("the call that held the place", &kefu);
     // The place is free again.
     let dir2 = caller_dir();
-    sipp(dir2.path(), "call.xml", kefu.sip, &["-m", "1", "-d", "1000"])
-        .assert_success("a call after the first ended", &kefu);
+    sipp(
+        dir2.path(),
+        "call.xml",
+        kefu.sip,
+        &["-m", "1", "-d", "1000"],
+    )
+    .assert_success("a call after the first ended", &kefu);
 }
 
 #[test]
@@ -205,8 +253,14 @@ fn udp_reliability_retransmits_the_200_until_ack_and_absorbs_retransmitted_invit
     raw.send(&invite); // a retransmission: must not start a second call
     // Without our ACK the 200 comes again (T1 = 0.5 s, then 1 s, 2 s…).
     let answers = raw.receive_for(Duration::from_millis(3200));
-    let oks: Vec<&String> = answers.iter().filter(|a| status_line(a).starts_with("SIP/2.0 200")).collect();
-    assert!(oks.len() >= 3, "200 OK retransmitted until ACK: {answers:#?}");
+    let oks: Vec<&String> = answers
+        .iter()
+        .filter(|a| status_line(a).starts_with("SIP/2.0 200"))
+        .collect();
+    assert!(
+        oks.len() >= 3,
+        "200 OK retransmitted until ACK: {answers:#?}"
+    );
     let to = oks[0]
         .lines()
         .find(|l| l.starts_with("To:"))
@@ -221,11 +275,17 @@ fn udp_reliability_retransmits_the_200_until_ack_and_absorbs_retransmitted_invit
     ));
     let after_ack = raw.receive_for(Duration::from_millis(2500));
     assert!(
-        !after_ack.iter().any(|a| status_line(a).starts_with("SIP/2.0 200")),
+        !after_ack
+            .iter()
+            .any(|a| status_line(a).starts_with("SIP/2.0 200")),
         "no 200 after the ACK: {after_ack:#?}"
     );
     let log = kefu.log();
-    assert_eq!(log.matches("call answered").count(), 1, "one call for two INVITEs:\n{log}");
+    assert_eq!(
+        log.matches("call answered").count(),
+        1,
+        "one call for two INVITEs:\n{log}"
+    );
 }
 
 #[test]
@@ -235,17 +295,29 @@ fn graceful_shutdown_ends_running_calls_with_bye() {
     let target = kefu.sip;
     let path = dir.path().to_path_buf();
     // This caller never hangs up: it waits for kefu's BYE.
-    let caller = std::thread::spawn(move || sipp(&path, "hangup_by_kefu.xml", target, &["-m", "1"]));
+    let caller =
+        std::thread::spawn(move || sipp(&path, "hangup_by_kefu.xml", target, &["-m", "1"]));
     let deadline = Instant::now() + Duration::from_secs(20);
     while !kefu.log().contains("call answered") {
-        assert!(Instant::now() < deadline, "the call was not answered:\n{}", kefu.log());
+        assert!(
+            Instant::now() < deadline,
+            "the call was not answered:\n{}",
+            kefu.log()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     std::thread::sleep(Duration::from_millis(500));
     let (status, log) = kefu.stop();
     let run = caller.join().unwrap();
-    assert!(run.status.success(), "the caller got a BYE: {}\n{log}", run.report);
-    assert!(status.success(), "kefu exits cleanly on SIGTERM ({status}):\n{log}");
+    assert!(
+        run.status.success(),
+        "the caller got a BYE: {}\n{log}",
+        run.report
+    );
+    assert!(
+        status.success(),
+        "kefu exits cleanly on SIGTERM ({status}):\n{log}"
+    );
     assert!(log.contains("reason=Shutdown"), "{log}");
     assert!(log.contains("SIP door stopped"), "{log}");
 }

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use serde::{Serialize, Serializer};
+
 use crate::lang::Lang;
 
 use super::protocol::{EscalateReason, HangupReason, ReplyId, TurnId};
@@ -14,7 +16,8 @@ pub struct CallEvent {
 }
 
 /// Who or what ended the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", content = "why", rename_all = "snake_case")]
 pub enum EndReason {
     /// The caller (or the network) hung up.
     Remote,
@@ -23,7 +26,8 @@ pub enum EndReason {
 }
 
 /// An input the session dropped because it refers to a turn or reply that is no longer current.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "input", content = "id", rename_all = "snake_case")]
 pub enum StaleInput {
     Transcript(TurnId),
     Reply(TurnId),
@@ -31,7 +35,8 @@ pub enum StaleInput {
 }
 
 /// The kinds of [`CallEvent`]. `at` is the frame time for audio events and the input or decision time otherwise.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     CallStarted,
     /// Caller speech confirmed; `at` is its first frame.
@@ -74,6 +79,11 @@ pub enum EventKind {
         turn: TurnId,
         text: String,
         lang: Lang,
+    },
+    /// The caller typed a turn instead of speaking it.
+    TextReceived {
+        turn: TurnId,
+        text: String,
     },
     /// The transcript held no speech (empty, or judged no-speech); the turn is dropped.
     TranscriptEmpty {
@@ -127,18 +137,31 @@ pub enum EventKind {
 }
 
 /// How long each stage of one turn took; `None` where the stage did not happen (a no-input turn has no speech).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct TurnTimings {
     pub turn: TurnId,
     pub reply: ReplyId,
     /// End-of-turn decision − caller speech end.
+    #[serde(serialize_with = "millis")]
     pub endpoint_wait: Option<Duration>,
     /// Transcript received − end-of-turn decision.
+    #[serde(serialize_with = "millis")]
     pub asr: Option<Duration>,
     /// Reply received − turn handed to the dialogue.
+    #[serde(serialize_with = "millis")]
     pub dialogue: Option<Duration>,
     /// First reply audio out − reply received.
+    #[serde(serialize_with = "millis")]
     pub tts_first_audio: Option<Duration>,
     /// First reply audio out − caller speech end.
+    #[serde(serialize_with = "millis")]
     pub voice_to_voice: Option<Duration>,
+}
+
+/// Serialises a duration as whole milliseconds (call logs are read by people and spreadsheets).
+fn millis<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+        None => s.serialize_none(),
+    }
 }

@@ -32,6 +32,14 @@ impl Goodbye {
         }
     }
 
+    /// The name its audio is cached under.
+    pub fn prompt_key(self) -> &'static str {
+        match self {
+            Goodbye::NoInput => "goodbye-no-input",
+            Goodbye::TimeLimit => "goodbye-time-limit",
+        }
+    }
+
     /// Why the call ends after this goodbye.
     pub fn reason(self) -> HangupReason {
         match self {

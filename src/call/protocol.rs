@@ -3,13 +3,16 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::lang::Lang;
 
 use super::events::CallEvent;
 use super::frame::Frame;
 
 /// One caller turn: an utterance, a DTMF entry or a no-input timeout. The greeting is turn 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
 pub struct TurnId(pub u32);
 
 impl TurnId {
@@ -24,7 +27,8 @@ impl fmt::Display for TurnId {
 }
 
 /// One bot reply: synthesised, then played.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
 pub struct ReplyId(pub u32);
 
 impl fmt::Display for ReplyId {
@@ -49,7 +53,8 @@ pub enum ListenMode {
 }
 
 /// Why the call is handed to a human.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", content = "why", rename_all = "snake_case")]
 pub enum EscalateReason {
     /// The caller pressed 0.
     Dtmf,
@@ -58,7 +63,8 @@ pub enum EscalateReason {
 }
 
 /// Why the bot ends the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HangupReason {
     /// The dialogue finished the conversation (a reply with [`ReplyEnd::Hangup`]).
     Dialogue,
@@ -119,6 +125,9 @@ pub enum Input {
     },
     /// A keypad digit (`0`–`9`, `*`, `#`).
     Dtmf(char),
+    /// A caller turn typed rather than spoken (the chat box of the app's voice page): interrupts the bot and
+    /// goes straight to the dialogue.
+    Text(String),
     /// The caller hung up.
     Hangup,
     /// A human agent joined the call; the bot goes silent.
@@ -136,11 +145,13 @@ pub enum Action {
     Transcribe { turn: TurnId, audio: Vec<f32> },
     /// Give a caller turn to the dialogue; answer with an [`Input::Reply`].
     Understand { turn: TurnId, input: UserTurn },
-    /// Synthesise a reply; answer with [`Input::SpeechAudio`] chunks.
+    /// Synthesise a reply; answer with [`Input::SpeechAudio`] chunks. `prompt` names replies worth caching
+    /// (the greeting, the session's goodbyes): the same text comes back call after call.
     Synthesize {
         reply: ReplyId,
         text: String,
         lang: Lang,
+        prompt: Option<&'static str>,
     },
     /// Playback paused (a possible barge-in); already reflected in `pull_audio`.
     PausePlayback,

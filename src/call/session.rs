@@ -138,6 +138,7 @@ impl CallSession {
                     self.event(now, EventKind::Stale(StaleInput::SpeechAudio(reply)));
                 }
             }
+            Input::Text(text) => self.on_text(text, now),
             Input::Dtmf(key) => self.on_dtmf(key, now),
             Input::Hangup => {
                 // Nothing the caller can no longer hear or answer is worth doing.
@@ -240,6 +241,17 @@ impl CallSession {
     /// True once the call is over (hung up by either side).
     pub fn is_ended(&self) -> bool {
         self.phase == Phase::Ended
+    }
+
+    /// True when nothing is in flight: the caller is not mid-utterance, no turn awaits its transcript or reply,
+    /// nothing is playing or paused, no digits are being typed.
+    pub fn is_quiet(&self) -> bool {
+        self.playout.current().is_none()
+            && self.speaking.is_none()
+            && self.awaiting.is_none()
+            && self.bargein.is_none()
+            && !self.digits.is_collecting()
+            && !self.turns.any_transcribing()
     }
 
     /// What the bot is waiting for (set by the latest reply).
@@ -445,6 +457,32 @@ impl CallSession {
         self.understand(turn, UserTurn::Text(text, lang), now);
     }
 
+    fn on_text(&mut self, text: String, now: Instant) {
+        let text = text.trim().to_string();
+        if self.phase != Phase::Bot || text.is_empty() {
+            self.event(now, EventKind::InputIgnored { what: "text" });
+            return;
+        }
+        self.stop_playback(now);
+        let turn = self.turns.open(Stage::Understanding);
+        self.event(
+            now,
+            EventKind::TextReceived {
+                turn,
+                text: text.clone(),
+            },
+        );
+        let detected = Lang::detect(&text)
+            .or(self.language.current())
+            .unwrap_or(Lang::En);
+        let (lang, changed) = self.language.observe(detected, &text);
+        if changed {
+            self.event(now, EventKind::Language { lang });
+        }
+        self.no_inputs = 0;
+        self.understand(turn, UserTurn::Text(text, lang), now);
+    }
+
     fn understand(&mut self, turn: TurnId, input: UserTurn, now: Instant) {
         if let Some(superseded) = self.awaiting.replace(turn) {
             self.turns.set_stage(superseded, Stage::Closed);
@@ -492,7 +530,8 @@ impl CallSession {
                 self.phase = Phase::HandingOver { reason, deadline };
             }
         }
-        self.play(reply, Some(turn), text, lang, now);
+        let prompt = (turn == TurnId::GREETING).then_some("greeting");
+        self.play(reply, Some(turn), text, lang, prompt, now);
     }
 
     fn new_reply_id(&mut self) -> ReplyId {
@@ -508,6 +547,7 @@ impl CallSession {
         turn: Option<TurnId>,
         text: String,
         lang: Lang,
+        prompt: Option<&'static str>,
         now: Instant,
     ) {
         if !text.chars().any(char::is_alphanumeric) {
@@ -515,8 +555,12 @@ impl CallSession {
             return;
         }
         self.playout.start(reply, turn);
-        self.actions
-            .push_back(Action::Synthesize { reply, text, lang });
+        self.actions.push_back(Action::Synthesize {
+            reply,
+            text,
+            lang,
+            prompt,
+        });
         if let (Phase::Bot, Some(speaking)) = (&self.phase, self.speaking) {
             self.pause_for(speaking, reply, now);
         }
@@ -564,14 +608,7 @@ impl CallSession {
 
     /// Starts the no-input timer if the bot is waiting for the caller and nothing else is pending.
     fn rearm_no_input(&mut self, now: Instant) {
-        let idle = self.phase == Phase::Bot
-            && self.playout.current().is_none()
-            && self.speaking.is_none()
-            && self.awaiting.is_none()
-            && self.bargein.is_none()
-            && !self.digits.is_collecting()
-            && !self.turns.any_transcribing();
-        if idle {
+        if self.phase == Phase::Bot && self.is_quiet() {
             self.no_input_at = after(now, u64::from(self.config.timers.no_input_ms));
         }
     }
@@ -602,7 +639,8 @@ impl CallSession {
             .or(self.last_reply_lang)
             .unwrap_or(Lang::En);
         let reply = self.new_reply_id();
-        self.play(reply, None, goodbye.text(lang).to_string(), lang, now);
+        let text = goodbye.text(lang).to_string();
+        self.play(reply, None, text, lang, Some(goodbye.prompt_key()), now);
     }
 
     fn escalate(&mut self, reason: EscalateReason, now: Instant) {

@@ -46,6 +46,8 @@ pub enum BenchCommand {
     },
     /// Time to first audio and real-time factor of the configured voices and of espeak-ng.
     Tts,
+    /// Voice-to-voice latency over the replay fixtures, per Whisper model, with its breakdown.
+    Latency(super::latency::LatencyArgs),
 }
 
 /// Arguments of `kefu bench asr`.
@@ -77,6 +79,7 @@ pub fn run(config: &Config, command: BenchCommand) -> Result<()> {
         BenchCommand::Asr(args) => bench_asr(args, config),
         BenchCommand::Vad { wavs } => bench_vad(config, wavs),
         BenchCommand::Tts => bench_tts(config),
+        BenchCommand::Latency(args) => super::latency::run(config, args),
     }
 }
 

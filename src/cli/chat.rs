@@ -5,23 +5,19 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use kefu::config::Config;
-use kefu::dialogue::nlu::{self, Nlu};
-use kefu::dialogue::{Channel, DialogueEngine, KnowledgeBase, Outcome, Reply, UserInput};
+use kefu::dialogue::{Channel, DialogueEngine, Outcome, Reply, UserInput};
 use kefu::lang::Lang;
 
 /// Loads everything the dialogue engine needs: the store (seeded if empty), the NLU model (trained from the
 /// repository data if missing) and the knowledge base.
 pub fn open_engine(config: &Config) -> Result<DialogueEngine> {
-    let store = super::store::open_seeded(config)?;
-    let model = nlu::default_model_path(&config.models.dir);
-    let nlu = Nlu::load_or_train(&model, &config.nlu.data_dir).with_context(|| {
+    DialogueEngine::open(config).with_context(|| {
         format!(
-            "loading the NLU model {} (train it with `kefu nlu train`)",
-            model.display()
+            "opening the dialogue engine (store {}, NLU model under {}; `kefu nlu train` retrains it)",
+            config.store.path.display(),
+            config.models.dir.display()
         )
-    })?;
-    let kb = KnowledgeBase::load(&config.dialogue.kb_path)?;
-    Ok(DialogueEngine::new(store, nlu, kb)?)
+    })
 }
 
 /// Options of `kefu chat`.

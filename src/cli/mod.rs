@@ -2,9 +2,11 @@
 
 pub mod bench;
 pub mod chat;
+pub mod latency;
 pub mod models;
 pub mod nlu;
 pub mod nlu_review;
+pub mod replay;
 pub mod say;
 pub mod serve;
 pub mod speech;

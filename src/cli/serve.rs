@@ -1,15 +1,29 @@
-//! `kefu serve`: the HTTP server (chat API; voice doors join later).
+//! `kefu serve`: the HTTP server (chat API) and the phone line (SIP, `[sip]`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use kefu::config::Config;
+use kefu::doors::sip::{EngineCalls, SipServer};
+use kefu::pipeline::Engines;
 use kefu::web::{self, AppState};
 
 /// Serves until Ctrl-C or SIGTERM.
 pub fn run(config: &Config) -> Result<()> {
-    let engine = Arc::new(super::chat::open_engine(config)?);
+    // The phone line needs the speech engines; the chat API then shares their dialogue engine.
+    let engines = if config.sip.enabled {
+        Some(
+            Engines::load(config)
+                .context("loading the engines for the phone line ([sip] enabled = true)")?,
+        )
+    } else {
+        None
+    };
+    let engine = match &engines {
+        Some(engines) => Arc::clone(engines.dialogue()),
+        None => Arc::new(super::chat::open_engine(config)?),
+    };
     let state = AppState::new(
         engine,
         Duration::from_secs(config.server.session_idle_secs),
@@ -21,6 +35,13 @@ pub fn run(config: &Config) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (set [server] http_bind)", config.server.http_bind))?;
         tracing::info!(addr = %listener.local_addr()?, "kefu is serving: POST /api/chat, GET /healthz");
+        let phone = match engines {
+            Some(engines) => {
+                let calls = EngineCalls::new(engines, config.sip.call_log_dir.clone());
+                Some(SipServer::start(config.sip.clone(), Arc::new(calls)).await?)
+            }
+            None => None,
+        };
         let sessions = state.sessions.clone();
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -34,6 +55,9 @@ pub fn run(config: &Config) -> Result<()> {
         });
         axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         sweeper.abort();
+        if let Some(phone) = phone {
+            phone.shutdown().await;
+        }
         tracing::info!("server stopped");
         Ok(())
     })

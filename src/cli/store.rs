@@ -72,14 +72,3 @@ pub fn run(config: &Config, command: StoreCommand) -> Result<()> {
     }
     Ok(())
 }
-
-/// Opens the store and seeds the demo shop (as of today) if it has no products yet.
-pub fn open_seeded(config: &Config) -> Result<Store> {
-    let store = Store::open(&config.store.path)?;
-    if store.product_count()? == 0 {
-        let today = chrono::Local::now().date_naive();
-        tracing::info!(db = %config.store.path.display(), %today, "empty database: seeding the demo shop");
-        seed::seed(&store, today, false)?;
-    }
-    Ok(store)
-}

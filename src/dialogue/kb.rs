@@ -88,7 +88,7 @@ const ZH_STOPWORDS: &[&str] = &[
 ];
 
 /// One language's inverted view of the FAQs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Index {
     /// Term frequencies per document (document = FAQ index).
     docs: Vec<HashMap<String, u32>>,
@@ -149,6 +149,7 @@ impl Index {
 }
 
 /// The FAQ entries with a retrieval index per language.
+#[derive(Clone)]
 pub struct KnowledgeBase {
     faqs: Vec<Faq>,
     jieba: Jieba,

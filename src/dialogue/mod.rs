@@ -190,6 +190,17 @@ impl DialogueEngine {
         })
     }
 
+    /// Builds the engine the way `kefu serve` runs it: the store at `config.store.path` (seeded with the demo
+    /// shop as of today when empty), the NLU model (trained from the repository data when missing) and the
+    /// knowledge base.
+    pub fn open(config: &crate::config::Config) -> Result<Self, DialogueError> {
+        let store = Store::open_seeded(&config.store.path, chrono::Local::now().date_naive())?;
+        let model = nlu::default_model_path(&config.models.dir);
+        let nlu = Nlu::load_or_train(&model, &config.nlu.data_dir)?;
+        let kb = KnowledgeBase::load(&config.dialogue.kb_path)?;
+        Self::new(store, nlu, kb)
+    }
+
     /// Replaces the clock (tests, replays on a virtual clock).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;

@@ -1,3 +1,5 @@
-//! Doors: adapters that move audio and events between a transport and the call engine.
+//! Doors: adapters that turn a transport into 20 ms frames for the pipeline and play back what it returns.
+//! They move bytes and nothing else.
 
+pub mod replay;
 pub mod sip;

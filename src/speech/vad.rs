@@ -144,6 +144,14 @@ pub struct Vad {
     pending: Vec<f32>,
 }
 
+impl std::fmt::Debug for Vad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vad")
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Vad {
     /// A fresh detector on a shared model.
     pub fn new(model: Arc<VadModel>) -> Self {

@@ -86,6 +86,17 @@ impl Store {
         Self::init(conn)
     }
 
+    /// Opens the database file like [`Store::open`] and, if it holds no shop yet, seeds the demo shop as of
+    /// `today`.
+    pub fn open_seeded(path: &Path, today: chrono::NaiveDate) -> Result<Self, StoreError> {
+        let store = Self::open(path)?;
+        if store.product_count()? == 0 {
+            tracing::info!(db = %path.display(), %today, "empty database: seeding the demo shop");
+            seed::seed(&store, today, false)?;
+        }
+        Ok(store)
+    }
+
     /// A private in-memory database (tests, experiments).
     pub fn open_in_memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)

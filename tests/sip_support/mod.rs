@@ -41,7 +41,10 @@ pub fn require_tool(tool: &str, package: &str) {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    assert!(found, "{tool} is not installed: run scripts/setup.sh (Debian package {package})");
+    assert!(
+        found,
+        "{tool} is not installed: run scripts/setup.sh (Debian package {package})"
+    );
 }
 
 /// A running `kefu serve`.
@@ -86,7 +89,10 @@ impl Kefu {
             .stdout(Stdio::null())
             .stderr(log);
         if std::env::var_os("KEFU_MODELS_DIR").is_none() {
-            command.env("KEFU_MODELS_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+            command.env(
+                "KEFU_MODELS_DIR",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+            );
         }
         let child = command.spawn().expect("spawn kefu serve");
         let mut kefu = Kefu {
@@ -107,14 +113,20 @@ impl Kefu {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!("kefu serve exited ({status}) before answering:\n{}", self.log());
+                panic!(
+                    "kefu serve exited ({status}) before answering:\n{}",
+                    self.log()
+                );
             }
             if options(self.sip, Duration::from_millis(500)).is_some() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        panic!("kefu serve did not answer OPTIONS within 120 s:\n{}", self.log());
+        panic!(
+            "kefu serve did not answer OPTIONS within 120 s:\n{}",
+            self.log()
+        );
     }
 
     /// The kefu process id.
@@ -160,7 +172,10 @@ impl Kefu {
     /// Stops kefu with SIGTERM (a graceful shutdown) and returns its exit status and log.
     pub fn stop(mut self) -> (ExitStatus, String) {
         let mut child = self.child.take().expect("running");
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         let status = loop {
             if let Ok(Some(status)) = child.try_wait() {
@@ -230,7 +245,14 @@ pub fn sipp(dir: &Path, scenario_name: &str, target: SocketAddr, extra: &[&str])
         .arg(target.to_string())
         .arg("-sf")
         .arg(scenario(scenario_name))
-        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-mp", &media.to_string()])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-mp",
+            &media.to_string(),
+        ])
         .args(["-nostdin", "-trace_err", "-timeout", "120s"])
         .args(extra)
         .current_dir(dir)
@@ -270,9 +292,18 @@ pub fn speech_wav(dir: &Path, name: &str, text: &str, before: f32, after: f32) -
     let out = dir.join(format!("{name}.wav"));
     sox(&[
         raw.to_str().unwrap(),
-        "-r", "8000", "-b", "16", "-e", "signed-integer", "-c", "1",
+        "-r",
+        "8000",
+        "-b",
+        "16",
+        "-e",
+        "signed-integer",
+        "-c",
+        "1",
         out.to_str().unwrap(),
-        "pad", &before.to_string(), &after.to_string(),
+        "pad",
+        &before.to_string(),
+        &after.to_string(),
     ]);
     out
 }
@@ -281,21 +312,46 @@ pub fn speech_wav(dir: &Path, name: &str, text: &str, before: f32, after: f32) -
 pub fn silence_wav(dir: &Path, name: &str, seconds: f32) -> PathBuf {
     let out = dir.join(format!("{name}.wav"));
     sox(&[
-        "-n", "-r", "8000", "-b", "16", "-e", "signed-integer", "-c", "1",
+        "-n",
+        "-r",
+        "8000",
+        "-b",
+        "16",
+        "-e",
+        "signed-integer",
+        "-c",
+        "1",
         out.to_str().unwrap(),
-        "trim", "0", &seconds.to_string(),
+        "trim",
+        "0",
+        &seconds.to_string(),
     ]);
     out
 }
 
 /// Converts a WAV to headerless µ-law (what sipp's `rtp_stream` plays).
 pub fn ulaw(wav: &Path, out: &Path) {
-    sox(&[wav.to_str().unwrap(), "-t", "raw", "-r", "8000", "-c", "1", "-e", "u-law", out.to_str().unwrap()]);
+    sox(&[
+        wav.to_str().unwrap(),
+        "-t",
+        "raw",
+        "-r",
+        "8000",
+        "-c",
+        "1",
+        "-e",
+        "u-law",
+        out.to_str().unwrap(),
+    ]);
 }
 
 fn sox(args: &[&str]) {
     let out = Command::new("sox").args(args).output().expect("run sox");
-    assert!(out.status.success(), "sox {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "sox {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Duration of a WAV in seconds.
@@ -335,7 +391,12 @@ pub fn baresip_call(dir: &Path, source: &Path, target: SocketAddr) -> PathBuf {
     let output = Command::new("baresip")
         .arg("-f")
         .arg(&conf)
-        .args(["-e", &format!("/dial sip:kefu@{target}"), "-t", &limit.to_string()])
+        .args([
+            "-e",
+            &format!("/dial sip:kefu@{target}"),
+            "-t",
+            &limit.to_string(),
+        ])
         .stdin(Stdio::null())
         .output()
         .expect("run baresip");
@@ -351,9 +412,16 @@ pub fn baresip_call(dir: &Path, source: &Path, target: SocketAddr) -> PathBuf {
 /// Transcribes a recording with kefu's own ASR (`kefu transcribe`, English).
 pub fn transcribe(wav: &Path) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kefu"));
-    command.arg("transcribe").arg(wav).args(["--lang", "en"]).env("KEFU_LOG", "warn");
+    command
+        .arg("transcribe")
+        .arg(wav)
+        .args(["--lang", "en"])
+        .env("KEFU_LOG", "warn");
     if std::env::var_os("KEFU_MODELS_DIR").is_none() {
-        command.env("KEFU_MODELS_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+        command.env(
+            "KEFU_MODELS_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        );
     }
     let out = command.output().expect("run kefu transcribe");
     assert!(

@@ -5,7 +5,8 @@
 //! this module decides what to answer and moves the media. The pieces below the call task are sans IO:
 //! [`sdp`] (offer/answer), [`rtp`] and [`rtcp`] (packets), [`jitter`] (reordering, loss), [`dtmf`]
 //! (RFC 4733 and SIP INFO), [`pacing`] (the 20 ms clock), [`media`] (one call's media state) and
-//! [`validate`] (400 for malformed requests). [`server`] runs the listener, [`call`] one call.
+//! [`validate`] (400 for malformed requests). [`server`] runs the listener, [`call`] one call, [`live`] puts the
+//! call engine (`pipeline::LiveCall`) behind each answered call.
 
 pub mod call;
 pub mod codec;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod dtmf;
 pub mod identity;
 pub mod jitter;
+pub mod live;
 pub mod media;
 pub mod pacing;
 pub mod ports;
@@ -28,6 +30,7 @@ use std::time::Instant;
 pub use codec::Codec;
 pub use config::{SipConfig, SipConfigError};
 pub use identity::CallerId;
+pub use live::EngineCalls;
 pub use server::{SipServer, SipStats};
 
 use crate::call::Frame;

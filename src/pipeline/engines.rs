@@ -1,0 +1,251 @@
+//! The engines every call shares: one Whisper model, the TTS voices, the VAD model and the dialogue engine.
+//! A call never loads a model; it sends [`Job`]s that [`Engines::run`] executes.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use crate::call::CallConfig;
+use crate::config::Config;
+use crate::dialogue::DialogueEngine;
+use crate::speech::asr::{AsrEngine, AsrOptions, LanguageChoice, SAMPLE_RATE};
+use crate::speech::tts::TtsEngine;
+use crate::speech::vad::{self, VadModel};
+
+use super::PipelineError;
+use super::job::{Job, JobOutput, JobResult};
+use super::workers::Workers;
+
+/// The shared engines plus the settings calls are made with. Build once per process with [`Engines::load`].
+pub struct Engines {
+    pub(super) asr: Arc<AsrEngine>,
+    pub(super) tts: Arc<TtsEngine>,
+    pub(super) vad: Arc<VadModel>,
+    pub(super) dialogue: Arc<DialogueEngine>,
+    pub(super) config: Config,
+    /// ASR language when the call does not fix one.
+    pub(super) asr_language: LanguageChoice,
+    /// Worker threads for live calls, started on first use (a replay runs jobs inline and never needs them).
+    workers: OnceLock<Workers>,
+}
+
+impl std::fmt::Debug for Engines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engines")
+            .field("asr", &self.asr.model())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engines {
+    /// Loads Whisper, the VAD, the voices and the dialogue engine (store seeded on first use) from `config`.
+    pub fn load(config: &Config) -> Result<Arc<Self>, PipelineError> {
+        let started = Instant::now();
+        let dialogue = DialogueEngine::open(config)?;
+        let asr = AsrEngine::load(&config.models.dir, &config.asr)?;
+        let vad = VadModel::load(&vad::model_path(&config.models.dir))?;
+        let tts = TtsEngine::load(&config.models.dir, &config.tts)?;
+        let engines = Self::from_parts(
+            Arc::new(asr),
+            Arc::new(tts),
+            Arc::new(vad),
+            Arc::new(dialogue),
+            config,
+        )?;
+        tracing::info!(
+            asr = engines.asr.model(),
+            "engines ready in {:.1} s",
+            started.elapsed().as_secs_f32()
+        );
+        Ok(Arc::new(engines))
+    }
+
+    /// Engines over parts loaded elsewhere (a replay suite swaps the dialogue engine per fixture, a benchmark the
+    /// Whisper model).
+    pub fn from_parts(
+        asr: Arc<AsrEngine>,
+        tts: Arc<TtsEngine>,
+        vad: Arc<VadModel>,
+        dialogue: Arc<DialogueEngine>,
+        config: &Config,
+    ) -> Result<Self, PipelineError> {
+        config.call.validate()?;
+        let asr_language: LanguageChoice =
+            config
+                .asr
+                .language
+                .parse()
+                .map_err(|_| PipelineError::Config {
+                    key: "asr.language",
+                    problem: format!("{:?} is not zh, en or auto", config.asr.language),
+                })?;
+        Ok(Self {
+            asr,
+            tts,
+            vad,
+            dialogue,
+            config: config.clone(),
+            asr_language,
+            workers: OnceLock::new(),
+        })
+    }
+
+    /// The same engines with another dialogue engine (and so another store).
+    pub fn with_dialogue(&self, dialogue: Arc<DialogueEngine>) -> Self {
+        Self {
+            asr: Arc::clone(&self.asr),
+            tts: Arc::clone(&self.tts),
+            vad: Arc::clone(&self.vad),
+            dialogue,
+            config: self.config.clone(),
+            asr_language: self.asr_language,
+            workers: OnceLock::new(),
+        }
+    }
+
+    /// The call-engine settings.
+    pub fn call_config(&self) -> &CallConfig {
+        &self.config.call
+    }
+
+    /// The dialogue engine (and through it the store).
+    pub fn dialogue(&self) -> &Arc<DialogueEngine> {
+        &self.dialogue
+    }
+
+    /// The loaded Whisper model's name.
+    pub fn asr_model(&self) -> &str {
+        self.asr.model()
+    }
+
+    /// The worker pool for live calls, started on first use.
+    pub(super) fn workers(self: &Arc<Self>) -> &Workers {
+        self.workers
+            .get_or_init(|| Workers::start(Arc::downgrade(self), &self.config))
+    }
+
+    /// Runs one job to completion on the calling thread, handing each result to `emit` as soon as it exists
+    /// (a synthesis emits one result per sentence). Errors are logged and passed on as text.
+    pub fn run(&self, job: Job, emit: &mut dyn FnMut(JobResult)) {
+        let started = Instant::now();
+        let done = |output| JobResult {
+            compute: started.elapsed(),
+            output,
+        };
+        match job {
+            Job::Greet { spec } => {
+                let result = self
+                    .dialogue
+                    .start(spec.channel, spec.caller.as_deref(), spec.lang)
+                    .map(|(conv, reply)| (Box::new(conv), reply))
+                    .map_err(|e| {
+                        tracing::error!("greeting failed: {e}");
+                        e.to_string()
+                    });
+                emit(done(JobOutput::Greeting(result)));
+            }
+            Job::Transcribe {
+                turn,
+                audio,
+                language,
+            } => {
+                let opts = AsrOptions {
+                    language,
+                    prompt: None,
+                };
+                let result = self.asr.transcribe(&audio, &opts).map_err(|e| {
+                    tracing::warn!(%turn, "ASR failed: {e}");
+                    e.to_string()
+                });
+                emit(done(JobOutput::Transcript { turn, result }));
+            }
+            Job::Understand {
+                turn,
+                mut conversation,
+                input,
+            } => {
+                let result = self.dialogue.handle(&mut conversation, input).map_err(|e| {
+                    tracing::error!(%turn, "dialogue failed: {e}");
+                    e.to_string()
+                });
+                emit(done(JobOutput::Reply {
+                    turn,
+                    conversation,
+                    result,
+                }));
+            }
+            Job::Synthesize {
+                reply,
+                text,
+                lang,
+                prompt,
+                cancel,
+            } => self.synthesize(reply, &text, lang, prompt, &cancel, emit),
+        }
+    }
+
+    fn synthesize(
+        &self,
+        reply: crate::call::ReplyId,
+        text: &str,
+        lang: crate::lang::Lang,
+        prompt: Option<&'static str>,
+        cancel: &super::job::Cancel,
+        emit: &mut dyn FnMut(JobResult),
+    ) {
+        let mut started = Instant::now();
+        let mut speech = |sentence: String, samples: Vec<f32>, last: bool, started: Instant| {
+            emit(JobResult {
+                compute: started.elapsed(),
+                output: JobOutput::Speech {
+                    reply,
+                    sentence,
+                    samples,
+                    last,
+                },
+            });
+        };
+        if let Some(key) = prompt {
+            match self
+                .tts
+                .prompt(key, text, lang)
+                .map_err(|e| e.to_string())
+                .and_then(|chunk| to_16k(&chunk.samples, chunk.sample_rate))
+            {
+                Ok(samples) => speech(text.to_string(), samples, true, started),
+                Err(e) => {
+                    tracing::error!(%reply, "synthesising prompt {key} failed: {e}");
+                    speech(String::new(), Vec::new(), true, started);
+                }
+            }
+            return;
+        }
+        let mut sentences = self.tts.speak(text, lang).peekable();
+        if sentences.peek().is_none() {
+            // Nothing speakable: close the reply so the call does not wait for audio that never comes.
+            speech(String::new(), Vec::new(), true, started);
+            return;
+        }
+        while let Some(chunk) = sentences.next() {
+            if cancel.is_cancelled() {
+                return;
+            }
+            let last = sentences.peek().is_none();
+            match chunk
+                .map_err(|e| e.to_string())
+                .and_then(|c| Ok((to_16k(&c.samples, c.sample_rate)?, c.text)))
+            {
+                Ok((samples, sentence)) => speech(sentence, samples, last, started),
+                Err(e) => {
+                    // Skip the sentence: the rest of the reply is still worth hearing.
+                    tracing::error!(%reply, "synthesis failed: {e}");
+                    speech(String::new(), Vec::new(), last, started);
+                }
+            }
+            started = Instant::now();
+        }
+    }
+}
+
+fn to_16k(samples: &[f32], rate: u32) -> Result<Vec<f32>, String> {
+    crate::audio::resample::to_rate(samples, rate, SAMPLE_RATE).map_err(|e| e.to_string())
+}

@@ -1,0 +1,127 @@
+//! The heavy work a call hands to the shared engines, and what comes back. A [`CallRunner`](super::CallRunner)
+//! emits [`Job`]s; an executor (worker threads for live calls, inline on a virtual clock for replays) runs them
+//! with [`Engines::run`](super::Engines::run) and feeds each [`JobResult`] back.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::call::{ReplyId, TurnId};
+use crate::dialogue::{Conversation, Reply, UserInput};
+use crate::lang::Lang;
+use crate::speech::asr::{LanguageChoice, Transcript};
+
+use super::CallSpec;
+
+/// Set when a job's output is no longer wanted (barge-in, hang-up); checked between sentences.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One piece of work for the engines.
+#[derive(Debug)]
+pub enum Job {
+    /// Open the conversation and write the greeting.
+    Greet { spec: CallSpec },
+    /// Recognise an utterance (16 kHz).
+    Transcribe {
+        turn: TurnId,
+        audio: Vec<f32>,
+        language: LanguageChoice,
+    },
+    /// Give a caller turn to the dialogue. The conversation travels with the job and comes back in the result.
+    Understand {
+        turn: TurnId,
+        conversation: Box<Conversation>,
+        input: UserInput,
+    },
+    /// Speak a reply sentence by sentence; `prompt` names replies served from the prompt cache.
+    Synthesize {
+        reply: ReplyId,
+        text: String,
+        lang: Lang,
+        prompt: Option<&'static str>,
+        cancel: Cancel,
+    },
+}
+
+impl Job {
+    /// The result of this job when it could not run (`why`): the call degrades instead of waiting for ever —
+    /// an utterance is dropped, a turn gets an apology, a reply stays silent.
+    pub fn failed(self, why: &str) -> JobResult {
+        let output = match self {
+            Job::Greet { .. } => JobOutput::Greeting(Err(why.to_string())),
+            Job::Transcribe { turn, .. } => JobOutput::Transcript {
+                turn,
+                result: Err(why.to_string()),
+            },
+            Job::Understand {
+                turn, conversation, ..
+            } => JobOutput::Reply {
+                turn,
+                conversation,
+                result: Err(why.to_string()),
+            },
+            Job::Synthesize { reply, .. } => JobOutput::Speech {
+                reply,
+                sentence: String::new(),
+                samples: Vec::new(),
+                last: true,
+            },
+        };
+        JobResult {
+            compute: Duration::ZERO,
+            output,
+        }
+    }
+
+    /// A short name for logs and queues.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::Greet { .. } => "greet",
+            Job::Transcribe { .. } => "transcribe",
+            Job::Understand { .. } => "understand",
+            Job::Synthesize { .. } => "synthesize",
+        }
+    }
+}
+
+/// What a job produced. `compute` is the wall-clock time the engine spent on this result (for a synthesis, on
+/// this sentence), which a replay adds to its virtual clock.
+#[derive(Debug)]
+pub struct JobResult {
+    pub compute: Duration,
+    pub output: JobOutput,
+}
+
+/// The payload of a [`JobResult`]. Failures travel as text: the call carries on (an apology, an empty turn),
+/// and the executor has already logged the error.
+#[derive(Debug)]
+pub enum JobOutput {
+    Greeting(Result<(Box<Conversation>, Reply), String>),
+    Transcript {
+        turn: TurnId,
+        result: Result<Transcript, String>,
+    },
+    Reply {
+        turn: TurnId,
+        conversation: Box<Conversation>,
+        result: Result<Reply, String>,
+    },
+    /// One sentence of speech at 16 kHz; `last` on the final one (an empty `samples` may close a reply).
+    Speech {
+        reply: ReplyId,
+        sentence: String,
+        samples: Vec<f32>,
+        last: bool,
+    },
+}

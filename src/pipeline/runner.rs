@@ -1,0 +1,464 @@
+//! One call's wiring: a [`CallSession`] plus the per-call state of the shared engines (the VAD's recurrent
+//! state, the dialogue's conversation) and the call log. Still sans-IO: heavy work leaves as [`Job`]s and comes
+//! back as [`JobResult`]s, so the same runner serves live doors (worker threads, real time) and replays
+//! (inline, virtual time).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::call::{
+    Action, CallEvent, CallSession, EscalateReason, EventKind, Frame, Input, ListenMode, ReplyEnd,
+    ReplyId, TurnId, UserTurn,
+};
+use crate::dialogue::{Conversation, Expect, Outcome, Reply, UserInput};
+use crate::lang::Lang;
+use crate::speech::asr::LanguageChoice;
+use crate::speech::vad::Vad;
+
+use super::call_log::{CallLog, CallLogBuilder};
+use super::engines::Engines;
+use super::job::{Cancel, Job, JobOutput, JobResult};
+use super::{CallSpec, CallState, Control, UiEvent};
+
+/// One call between a door and the engines. Feed it audio every 20 ms and the results of its jobs.
+#[derive(Debug)]
+pub struct CallRunner {
+    session: CallSession,
+    vad: Vad,
+    /// The latest VAD window's speech probability (windows are 32 ms, frames 20 ms).
+    speech_prob: f32,
+    vad_failed: bool,
+    spec: CallSpec,
+    asr_language: LanguageChoice,
+    /// The dialogue's state; out with a job while the dialogue works on a turn.
+    conversation: Option<Box<Conversation>>,
+    /// Turns waiting for the conversation to come back.
+    waiting: VecDeque<(TurnId, UserInput)>,
+    jobs: VecDeque<Job>,
+    controls: VecDeque<Control>,
+    /// The reply being synthesised, so a barge-in can cancel the rest of it.
+    synthesis: Option<(ReplyId, Cancel)>,
+    /// Replies whose first sentence has not arrived yet.
+    first_sentence_due: Vec<ReplyId>,
+    /// The dialogue's reason for the escalation the session is about to carry out.
+    handover: Option<Control>,
+    log: CallLogBuilder,
+}
+
+impl CallRunner {
+    /// Starts a call at `now`; the first job is the greeting.
+    pub fn new(engines: &Engines, spec: CallSpec, now: Instant) -> Self {
+        let session = CallSession::new(engines.call_config().clone(), spec.lang, now);
+        let asr_language = match spec.lang {
+            _ if !engines.asr.is_multilingual() => LanguageChoice::Fixed(Lang::En),
+            Some(lang) => LanguageChoice::Fixed(lang),
+            None => engines.asr_language,
+        };
+        let log = CallLogBuilder::new(
+            spec.channel.as_str(),
+            spec.caller.clone(),
+            engines.asr_model(),
+            now,
+        );
+        let mut runner = Self {
+            session,
+            vad: Vad::new(std::sync::Arc::clone(&engines.vad)),
+            speech_prob: 0.0,
+            vad_failed: false,
+            spec,
+            asr_language,
+            conversation: None,
+            waiting: VecDeque::new(),
+            jobs: VecDeque::new(),
+            controls: VecDeque::new(),
+            synthesis: None,
+            first_sentence_due: Vec::new(),
+            handover: None,
+            log,
+        };
+        runner.drain_actions(now);
+        runner
+    }
+
+    /// 20 ms of caller audio (16 kHz); `None` when the door had nothing (packet loss), heard as silence.
+    pub fn push_audio(&mut self, samples: Option<&[f32]>, now: Instant) {
+        let frame = samples.map_or_else(Frame::silence, Frame::from_samples);
+        match self.vad.push(frame.samples()) {
+            Ok(probs) => {
+                if let Some(&p) = probs.last() {
+                    self.speech_prob = p;
+                }
+            }
+            Err(e) => {
+                // Without a VAD the call cannot hear the caller; keys and typed text still work.
+                if !self.vad_failed {
+                    tracing::error!("VAD failed, the caller's speech is ignored from now on: {e}");
+                    self.vad_failed = true;
+                }
+                self.speech_prob = 0.0;
+            }
+        }
+        let speech_prob = self.speech_prob;
+        self.feed(Input::CallerAudio { frame, speech_prob }, now);
+    }
+
+    /// The next 20 ms to play to the caller (16 kHz).
+    pub fn pull_audio(&mut self, now: Instant) -> Frame {
+        let frame = self.session.pull_audio(now);
+        self.drain_actions(now);
+        frame
+    }
+
+    /// A keypad digit.
+    pub fn dtmf(&mut self, digit: char, now: Instant) {
+        self.feed(Input::Dtmf(digit), now);
+    }
+
+    /// A typed caller turn.
+    pub fn text(&mut self, text: &str, now: Instant) {
+        self.feed(Input::Text(text.to_string()), now);
+    }
+
+    /// The caller hung up.
+    pub fn hangup(&mut self, now: Instant) {
+        self.feed(Input::Hangup, now);
+        self.cancel_synthesis();
+    }
+
+    /// A person took the call / gave it back.
+    pub fn agent(&mut self, joined: bool, now: Instant) {
+        let input = if joined {
+            Input::AgentJoined
+        } else {
+            Input::AgentLeft
+        };
+        self.feed(input, now);
+    }
+
+    /// When [`CallRunner::handle_timeout`] is next due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.session.poll_timeout()
+    }
+
+    /// Fires the session's due timers.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.session.poll_timeout().is_some_and(|t| now >= t) {
+            self.session.handle_timeout(now);
+            self.drain_actions(now);
+        }
+    }
+
+    /// The next job for the engines.
+    pub fn poll_job(&mut self) -> Option<Job> {
+        self.jobs.pop_front()
+    }
+
+    /// The next thing the door must do or show.
+    pub fn poll_control(&mut self) -> Option<Control> {
+        self.controls.pop_front()
+    }
+
+    /// True once the call is over.
+    pub fn is_ended(&self) -> bool {
+        self.session.is_ended()
+    }
+
+    /// True when nothing is under way: no turn in the engines and nothing playing or about to play.
+    pub fn is_idle(&self) -> bool {
+        self.jobs.is_empty()
+            && self.synthesis.is_none()
+            && self.conversation.is_some()
+            && self.waiting.is_empty()
+            && self.session.is_quiet()
+    }
+
+    /// The call log so far.
+    pub fn log(&self) -> CallLog {
+        self.log.snapshot()
+    }
+
+    /// A job's result.
+    pub fn job_done(&mut self, result: JobResult, now: Instant) {
+        let compute = result.compute;
+        match result.output {
+            JobOutput::Greeting(Ok((conversation, reply))) => {
+                self.log.conversation(&conversation.id);
+                self.conversation = Some(conversation);
+                self.answer(TurnId::GREETING, reply, compute, now);
+                self.next_waiting();
+            }
+            JobOutput::Greeting(Err(_)) => {
+                let lang = self.spec.lang.unwrap_or(Lang::Zh);
+                self.feed(
+                    Input::Reply {
+                        turn: TurnId::GREETING,
+                        text: apology(lang, true).into(),
+                        lang,
+                        listen: ListenMode::Open,
+                        end: ReplyEnd::Hangup,
+                    },
+                    now,
+                );
+            }
+            JobOutput::Transcript { turn, result } => {
+                let input = match result {
+                    Ok(t) => {
+                        self.log.transcript(turn, &t, compute);
+                        Input::Transcript {
+                            turn,
+                            confidence: t.avg_logprob.exp(),
+                            no_speech_prob: t.no_speech_prob,
+                            text: t.text,
+                            lang: t.lang,
+                        }
+                    }
+                    // An utterance that could not be recognised is dropped like noise; the caller is reprompted.
+                    Err(_) => Input::Transcript {
+                        turn,
+                        text: String::new(),
+                        lang: self.session.language().unwrap_or(Lang::En),
+                        confidence: 0.0,
+                        no_speech_prob: 1.0,
+                    },
+                };
+                self.feed(input, now);
+            }
+            JobOutput::Reply {
+                turn,
+                conversation,
+                result,
+            } => {
+                let lang = conversation.lang;
+                self.conversation = Some(conversation);
+                match result {
+                    Ok(reply) => self.answer(turn, reply, compute, now),
+                    Err(_) => self.feed(
+                        Input::Reply {
+                            turn,
+                            text: apology(lang, false).into(),
+                            lang,
+                            listen: ListenMode::Open,
+                            end: ReplyEnd::Continue,
+                        },
+                        now,
+                    ),
+                }
+                self.next_waiting();
+            }
+            JobOutput::Speech {
+                reply,
+                samples,
+                last,
+                ..
+            } => {
+                if let Some(i) = self.first_sentence_due.iter().position(|r| *r == reply) {
+                    self.first_sentence_due.swap_remove(i);
+                    self.log.first_sentence(reply, compute);
+                }
+                if last && self.synthesis.as_ref().is_some_and(|(r, _)| *r == reply) {
+                    self.synthesis = None;
+                }
+                self.feed(
+                    Input::SpeechAudio {
+                        reply,
+                        samples,
+                        last,
+                    },
+                    now,
+                );
+            }
+        }
+    }
+
+    /// Ends the call record (hanging up first if the call is still up) and returns the log.
+    pub fn finish(mut self, now: Instant) -> CallLog {
+        if !self.session.is_ended() {
+            self.hangup(now);
+        }
+        self.log.snapshot()
+    }
+
+    fn answer(&mut self, turn: TurnId, reply: Reply, compute: Duration, now: Instant) {
+        self.log.reply(turn, &reply, compute);
+        let end = match &reply.outcome {
+            Outcome::Continue => ReplyEnd::Continue,
+            Outcome::End => ReplyEnd::Hangup,
+            Outcome::Escalate {
+                reason,
+                priority,
+                summary,
+            } => {
+                self.log.escalation_summary(summary);
+                self.handover = Some(Control::Escalate {
+                    reason: reason.as_str().to_string(),
+                    priority: *priority,
+                    summary: summary.clone(),
+                });
+                ReplyEnd::Escalate {
+                    reason: EscalateReason::Dialogue(reason.as_str().to_string()),
+                }
+            }
+        };
+        self.controls.push_back(Control::Event(UiEvent::BotSaid {
+            text: reply.text.clone(),
+            lang: reply.lang,
+        }));
+        self.feed(
+            Input::Reply {
+                turn,
+                text: reply.text,
+                lang: reply.lang,
+                listen: listen_mode(reply.expect),
+                end,
+            },
+            now,
+        );
+    }
+
+    fn next_waiting(&mut self) {
+        if let Some((turn, input)) = self.waiting.pop_front() {
+            self.understand(turn, input);
+        }
+    }
+
+    fn understand(&mut self, turn: TurnId, input: UserInput) {
+        match self.conversation.take() {
+            Some(conversation) => self.jobs.push_back(Job::Understand {
+                turn,
+                conversation,
+                input,
+            }),
+            None => self.waiting.push_back((turn, input)),
+        }
+    }
+
+    fn cancel_synthesis(&mut self) {
+        if let Some((_, cancel)) = self.synthesis.take() {
+            cancel.cancel();
+        }
+    }
+
+    fn feed(&mut self, input: Input, now: Instant) {
+        self.session.handle_input(input, now);
+        self.drain_actions(now);
+    }
+
+    fn drain_actions(&mut self, now: Instant) {
+        while let Some(action) = self.session.poll_action() {
+            self.act(action, now);
+        }
+    }
+
+    fn act(&mut self, action: Action, now: Instant) {
+        match action {
+            Action::Greet => self.jobs.push_back(Job::Greet {
+                spec: self.spec.clone(),
+            }),
+            Action::Transcribe { turn, audio } => {
+                self.state(CallState::Thinking);
+                self.jobs.push_back(Job::Transcribe {
+                    turn,
+                    audio,
+                    language: self.asr_language,
+                });
+            }
+            Action::Understand { turn, input } => {
+                let (kind, text, input) = match input {
+                    UserTurn::Text(text, _) => ("speech", text.clone(), UserInput::Text(text)),
+                    UserTurn::Digits(digits) => {
+                        ("digits", digits.clone(), UserInput::Digits(digits))
+                    }
+                    UserTurn::NoInput => ("no_input", String::new(), UserInput::NoInput),
+                };
+                self.log.understood(turn, kind, &text);
+                self.state(CallState::Thinking);
+                self.understand(turn, input);
+            }
+            Action::Synthesize {
+                reply,
+                text,
+                lang,
+                prompt,
+            } => {
+                self.cancel_synthesis();
+                self.log.speaking(reply, &text, lang);
+                let cancel = Cancel::default();
+                self.synthesis = Some((reply, cancel.clone()));
+                self.first_sentence_due.push(reply);
+                self.jobs.push_back(Job::Synthesize {
+                    reply,
+                    text,
+                    lang,
+                    prompt,
+                    cancel,
+                });
+            }
+            Action::StopPlayback => {
+                self.cancel_synthesis();
+                self.state(CallState::Listening);
+            }
+            Action::PausePlayback | Action::ResumePlayback => {}
+            Action::Escalate { reason } => {
+                let control = self.handover.take().unwrap_or_else(|| Control::Escalate {
+                    reason: match &reason {
+                        EscalateReason::Dtmf => "dtmf".into(),
+                        EscalateReason::Dialogue(why) => why.clone(),
+                    },
+                    priority: crate::dialogue::Priority::Normal,
+                    summary: String::new(),
+                });
+                self.state(CallState::Agent);
+                self.controls.push_back(control);
+            }
+            Action::Hangup { .. } => self.controls.push_back(Control::Hangup),
+            Action::Event(event) => self.event(&event, now),
+        }
+    }
+
+    fn event(&mut self, event: &CallEvent, _now: Instant) {
+        self.log.event(event);
+        match &event.kind {
+            EventKind::SpeechStart { .. } => self.state(CallState::Listening),
+            EventKind::TranscriptReceived { text, lang, .. } if !text.trim().is_empty() => {
+                self.controls.push_back(Control::Event(UiEvent::CallerSaid {
+                    text: text.clone(),
+                    lang: *lang,
+                }));
+            }
+            EventKind::FirstAudio { .. } => self.state(CallState::Speaking),
+            EventKind::PlaybackFinished { .. } => self.state(CallState::Listening),
+            EventKind::CallEnded { .. } => {
+                self.cancel_synthesis();
+                self.state(CallState::Ended);
+            }
+            _ => {}
+        }
+    }
+
+    fn state(&mut self, state: CallState) {
+        self.controls
+            .push_back(Control::Event(UiEvent::State(state)));
+    }
+}
+
+/// How long the session waits for the caller after a reply, from what the reply asked for.
+fn listen_mode(expect: Expect) -> ListenMode {
+    match expect {
+        Expect::YesNo => ListenMode::YesNo,
+        Expect::OrderNumber | Expect::Phone => ListenMode::Digits,
+        Expect::Address => ListenMode::Address,
+        Expect::Open | Expect::Choice => ListenMode::Open,
+    }
+}
+
+/// What the bot says when an engine failed: honest, short, and (at the start of a call) a goodbye.
+fn apology(lang: Lang, at_start: bool) -> &'static str {
+    match (lang, at_start) {
+        (Lang::En, true) => {
+            "Sorry, our service is having a technical problem right now. Please call again in a few minutes. Goodbye."
+        }
+        (Lang::Zh, true) => "抱歉，系统暂时出现故障，请几分钟后再来电。再见。",
+        (Lang::En, false) => "Sorry, something went wrong on our side. Could you say that again?",
+        (Lang::Zh, false) => "抱歉，系统刚才出了点问题，请您再说一遍好吗？",
+    }
+}
