@@ -37,7 +37,7 @@ fn twenty_concurrent_calls_all_succeed() {
     let wav = speech_wav(
         dir.path(),
         "caller",
-        "Hi, where is my order 2 0 2 4 3 3 3 3?",
+        "Hi, where is my order two zero two four one two three four?",
         0.5,
         0.5,
     );

@@ -1,5 +1,5 @@
 //! Shared set-up for the phone-line tests: a real `kefu serve` on 127.0.0.1 with free ports, real SIP peers
-//! (sipp, baresip), caller fixtures synthesised with espeak-ng and sox, and the call logs kefu writes.
+//! (sipp, baresip), caller fixtures synthesised with kefu's voice and sox, and the call logs kefu writes.
 //!
 //! Everything runs in a temporary directory and every process is stopped when its handle drops. Tests of one
 //! binary take turns (a process-wide lock): each starts its own kefu, and two at once would fight for the
@@ -84,7 +84,10 @@ impl Kefu {
             .arg(&config_path)
             .arg("serve")
             .env("KEFU_DB", dir.path().join("kefu.db"))
-            .env("KEFU_LOG", "info,rsipstack=warn")
+            .env(
+                "KEFU_LOG",
+                "info,rsipstack=warn,whisper_rs=warn,kefu::doors::sip::live=debug",
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
@@ -134,13 +137,13 @@ impl Kefu {
         self.child.as_ref().map_or(0, Child::id)
     }
 
-    /// Everything kefu logged so far.
+    /// Everything kefu logged so far, without terminal colour codes.
     pub fn log(&self) -> String {
         let mut text = String::new();
         if let Ok(mut f) = std::fs::File::open(&self.log_path) {
             let _ = f.read_to_string(&mut text);
         }
-        text
+        strip_ansi(&text)
     }
 
     /// Waits for `n` call logs and returns them (parsed JSON), oldest first.
@@ -187,7 +190,8 @@ impl Kefu {
             }
             std::thread::sleep(Duration::from_millis(100));
         };
-        (status, self.log())
+        let log = self.log();
+        (status, log)
     }
 }
 
@@ -198,6 +202,24 @@ impl Drop for Kefu {
             let _ = child.wait();
         }
     }
+}
+
+/// Removes ANSI escape sequences (`ESC [ … letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Sends one OPTIONS over UDP and returns the response text, if one came.
@@ -277,18 +299,23 @@ pub fn sipp(dir: &Path, scenario_name: &str, target: SocketAddr, extra: &[&str])
     }
 }
 
-/// Synthesises English speech with espeak-ng into a 16-bit 8 kHz WAV padded with silence (seconds).
+/// English speech from kefu's own neural voice (`kefu say`, Piper) as a 16-bit 8 kHz WAV padded with silence
+/// (seconds). espeak-ng's voice is intelligible at 16 kHz, but Whisper misreads it once it has been through an
+/// 8 kHz phone line; Piper's survives.
 pub fn speech_wav(dir: &Path, name: &str, text: &str, before: f32, after: f32) -> PathBuf {
-    require_tool("espeak-ng", "espeak-ng");
     require_tool("sox", "sox");
-    let raw = dir.join(format!("{name}.raw.wav"));
-    let status = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "150", "-w"])
+    let raw = dir.join(format!("{name}.voice.wav"));
+    let mut say = kefu_command();
+    let out = say
+        .args(["say", text, "--lang", "en", "-o"])
         .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("run espeak-ng");
-    assert!(status.success(), "espeak-ng failed");
+        .output()
+        .expect("run kefu say");
+    assert!(
+        out.status.success(),
+        "kefu say failed (run: kefu models fetch?):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = dir.join(format!("{name}.wav"));
     sox(&[
         raw.to_str().unwrap(),
@@ -306,6 +333,19 @@ pub fn speech_wav(dir: &Path, name: &str, text: &str, before: f32, after: f32) -
         &after.to_string(),
     ]);
     out
+}
+
+/// The kefu binary with quiet logs and the models directory of the normal config path.
+fn kefu_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kefu"));
+    command.env("KEFU_LOG", "warn");
+    if std::env::var_os("KEFU_MODELS_DIR").is_none() {
+        command.env(
+            "KEFU_MODELS_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        );
+    }
+    command
 }
 
 /// `seconds` of digital silence as a 16-bit 8 kHz WAV.
@@ -360,9 +400,15 @@ pub fn wav_secs(path: &Path) -> f32 {
     pcm.duration_secs() as f32
 }
 
-/// Calls kefu with baresip, playing `source` (16-bit 8 kHz WAV; the call ends when it does) and recording what
-/// the caller hears. Returns the recording (8 kHz WAV).
-pub fn baresip_call(dir: &Path, source: &Path, target: SocketAddr) -> PathBuf {
+/// Calls kefu with baresip, playing `source` (16-bit 8 kHz WAV) and recording what the caller hears. The
+/// caller hangs up when `done()` turns true or the source ends, whichever comes first. Returns the recording
+/// (8 kHz WAV).
+pub fn baresip_call(
+    dir: &Path,
+    source: &Path,
+    target: SocketAddr,
+    done: &dyn Fn() -> bool,
+) -> PathBuf {
     require_tool("baresip", "baresip-core");
     let conf = dir.join(format!("baresip-{}", free_port()));
     let rec = conf.join("rec");
@@ -386,9 +432,10 @@ pub fn baresip_call(dir: &Path, source: &Path, target: SocketAddr) -> PathBuf {
         format!("<sip:+14155550100@127.0.0.1:{sip_port}>;regint=0;audio_codecs=pcmu,pcma\n"),
     )
     .unwrap();
-    // The call ends when the source file does; -t is only a safety net.
+    let screen = conf.join("screen.log");
+    // -t is only a safety net: the call ends with the source file or when `done()`.
     let limit = (wav_secs(source) + 30.0).ceil() as u32;
-    let output = Command::new("baresip")
+    let mut child = Command::new("baresip")
         .arg("-f")
         .arg(&conf)
         .args([
@@ -398,32 +445,60 @@ pub fn baresip_call(dir: &Path, source: &Path, target: SocketAddr) -> PathBuf {
             &limit.to_string(),
         ])
         .stdin(Stdio::null())
-        .output()
+        .stdout(std::fs::File::create(&screen).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
         .expect("run baresip");
-    let screen = String::from_utf8_lossy(&output.stdout).to_string();
+    loop {
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        if done() {
+            // baresip hangs up and closes its recordings on SIGTERM.
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let _ = child.wait();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
     std::fs::read_dir(&rec)
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-        .unwrap_or_else(|| panic!("baresip recorded nothing; its output:\n{screen}"))
+        .unwrap_or_else(|| {
+            panic!(
+                "baresip recorded nothing; its output:\n{}",
+                std::fs::read_to_string(&screen).unwrap_or_default()
+            )
+        })
 }
 
-/// Transcribes a recording with kefu's own ASR (`kefu transcribe`, English).
+/// Transcribes a recording with kefu's own ASR (`kefu transcribe`, English). Pauses longer than half a second
+/// are shortened first: a call recording is mostly waiting, and Whisper reads one 30 s window.
 pub fn transcribe(wav: &Path) -> String {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kefu"));
-    command
+    let squeezed = wav.with_extension("squeezed.wav");
+    sox(&[
+        wav.to_str().unwrap(),
+        squeezed.to_str().unwrap(),
+        "silence",
+        "-l",
+        "1",
+        "0.1",
+        "0.5%",
+        "-1",
+        "0.5",
+        "0.5%",
+    ]);
+    let out = kefu_command()
         .arg("transcribe")
-        .arg(wav)
+        .arg(&squeezed)
         .args(["--lang", "en"])
-        .env("KEFU_LOG", "warn");
-    if std::env::var_os("KEFU_MODELS_DIR").is_none() {
-        command.env(
-            "KEFU_MODELS_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
-        );
-    }
-    let out = command.output().expect("run kefu transcribe");
+        .output()
+        .expect("run kefu transcribe");
     assert!(
         out.status.success(),
         "kefu transcribe failed (run: kefu models fetch?):\n{}",

@@ -76,7 +76,9 @@ impl Conversation for EngineCall {
                 Control::Event(UiEvent::BotSaid { text, .. }) => {
                     tracing::info!(call_id = %self.call_id, text, "bot said");
                 }
-                Control::Event(_) => {}
+                Control::Event(UiEvent::State(state)) => {
+                    tracing::debug!(call_id = %self.call_id, ?state, "call state");
+                }
             }
         }
         self.hangup || self.call.is_ended()
