@@ -68,6 +68,28 @@ fn twenty_concurrent_calls_all_succeed() {
         .count();
     let stats = kefu.log();
     let answered = stats.matches("call answered").count();
+    // Media per call, from kefu's "call ended" lines: every caller's audio must have arrived.
+    let field = |line: &str, name: &str| -> i64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .and_then(|v| v.trim_matches('"').parse().ok())
+            .unwrap_or(-1)
+    };
+    let ended: Vec<&str> = stats.lines().filter(|l| l.contains("call ended")).collect();
+    let rtp_in: Vec<i64> = ended.iter().map(|l| field(l, "rtp_in")).collect();
+    let rtp_out: i64 = ended.iter().map(|l| field(l, "rtp_out")).sum();
+    let lost: i64 = ended.iter().map(|l| field(l, "lost")).sum();
+    let late: i64 = ended.iter().map(|l| field(l, "late")).sum();
+    println!(
+        "media: {} RTP packets in (fewest in one call {}), {rtp_out} out, {lost} lost, {late} late",
+        rtp_in.iter().sum::<i64>(),
+        rtp_in.iter().min().copied().unwrap_or(0)
+    );
+    assert_eq!(ended.len(), CALLS, "{stats}");
+    assert!(
+        rtp_in.iter().all(|&n| n > 0),
+        "every caller's RTP arrived: {rtp_in:?}"
+    );
     println!(
         "load: {CALLS} concurrent calls, {answered} answered, {} call logs ({spoken} with a recognised spoken turn), \
          0 failed (sipp); {wall:.1} s wall, kefu CPU {:.1} s ({:.0}% of one core), peak RSS {peak_mib:.0} MiB",

@@ -24,8 +24,9 @@ use super::sdp::{self, LocalDescription, SdpError, SessionDescription};
 use super::server::SipStats;
 
 const FRAME: Duration = Duration::from_millis(20);
-/// Late frames sent back to back after a stall; beyond this they are skipped.
-const MAX_BURST: u32 = 5;
+/// Late frames sent back to back after a stall (up to half a second, which the caller's jitter buffer absorbs
+/// better than a gap); older ones are skipped.
+const MAX_BURST: u32 = 25;
 /// How long to wait for the answer to our BYE before giving up on it.
 const BYE_WAIT: Duration = Duration::from_secs(4);
 
@@ -104,9 +105,11 @@ impl CallTask {
                         tracing::debug!(call_id = %self.call_id, skipped = due.skipped, "call clock stalled: frames skipped");
                         self.media.skip(due.skipped);
                     }
-                    for _ in 0..due.send {
+                    for late in (0..due.send).rev() {
+                        // Frames caught up after a stall keep their own times, 20 ms apart.
+                        let at = now.checked_sub(FRAME * late).unwrap_or(now);
                         let heard = self.media.caller_frame();
-                        let ours = self.conversation.tick(heard.as_ref(), now);
+                        let ours = self.conversation.tick(heard.as_ref(), at);
                         if let Some((packet, dest)) = self.media.packet_for(&ours)
                             && let Err(e) = self.sockets.rtp.send_to(&packet, dest).await
                         {

@@ -358,6 +358,51 @@ mod tests {
     }
 
     #[test]
+    fn caller_audio_arrives_as_the_same_signal_at_16k() {
+        // Two tones inside the telephone band, through packets, the jitter buffer and the resampler.
+        let now = Instant::now();
+        let mut m = MediaSession::new(negotiated("10.0.0.5:7000"), 40, "kefu".into(), now).unwrap();
+        let from: SocketAddr = "10.0.0.5:7000".parse().unwrap();
+        let signal: Vec<f32> = (0..8000)
+            .map(|k| {
+                let t = k as f32 / 8000.0;
+                0.3 * (2.0 * std::f32::consts::PI * 300.0 * t).sin()
+                    + 0.2 * (2.0 * std::f32::consts::PI * 1200.0 * t).sin()
+            })
+            .collect();
+        let sent = Codec::Pcmu.decode(&Codec::Pcmu.encode(&signal));
+        let mut heard = Vec::new();
+        for (i, chunk) in Codec::Pcmu.encode(&signal).chunks(160).enumerate() {
+            m.on_rtp(&rtp(0, i as u16, i as u32 * 160, 3, chunk), from, now);
+            if let Some(frame) = m.caller_frame() {
+                heard.extend_from_slice(frame.samples());
+            } else if !heard.is_empty() {
+                panic!("a frame went missing in the middle of the stream");
+            }
+        }
+        let reference = crate::audio::resample::to_rate(&sent, 8000, 16_000).unwrap();
+        // The door delays the audio (jitter buffer, resampler); find the delay, then compare.
+        let window = &heard[1000..9000];
+        // heard[1000 + i] is reference[1000 - delay + i], and the delay is under 1000 samples (62 ms).
+        let (lag, score) = (0..1000)
+            .map(|lag| {
+                let r = &reference[lag..lag + window.len()];
+                let dot: f32 = window.iter().zip(r).map(|(a, b)| a * b).sum();
+                let norm = (window.iter().map(|a| a * a).sum::<f32>()
+                    * r.iter().map(|b| b * b).sum::<f32>())
+                .sqrt();
+                (lag, dot / norm)
+            })
+            .fold((0, f32::MIN), |best, x| if x.1 > best.1 { x } else { best });
+        assert!(score > 0.99, "correlation {score} at lag {lag}");
+        let r = &reference[lag..lag + window.len()];
+        let noise: f32 = window.iter().zip(r).map(|(a, b)| (a - b) * (a - b)).sum();
+        let power: f32 = r.iter().map(|b| b * b).sum();
+        let snr_db = 10.0 * (power / noise).log10();
+        assert!(snr_db > 30.0, "SNR {snr_db:.1} dB");
+    }
+
+    #[test]
     fn loss_gives_none_and_foreign_packets_are_ignored() {
         let now = Instant::now();
         let mut m = MediaSession::new(negotiated("10.0.0.5:7000"), 40, "kefu".into(), now).unwrap();
