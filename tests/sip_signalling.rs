@@ -140,7 +140,7 @@ fn options_malformed_requests_and_garbage_leave_the_server_serving() {
 }
 
 #[test]
-fn an_offer_without_a_common_codec_gets_488() {
+fn offers_without_a_common_codec_get_488_and_required_extensions_420() {
     let kefu = Kefu::start("codecs = [\"PCMU\", \"PCMA\"]");
     let dir = caller_dir();
     sipp(dir.path(), "no_common_codec.xml", kefu.sip, &["-m", "1"])
@@ -155,6 +155,15 @@ fn an_offer_without_a_common_codec_gets_488() {
         answers
             .iter()
             .any(|a| status_line(a).starts_with("SIP/2.0 488")),
+        "{answers:?}"
+    );
+    // An extension we do not implement, required by the caller: 420 naming it.
+    raw.send(&raw.invite("require@test", "z9hG4bK-require", "Require: 100rel\r\n"));
+    let answers = raw.receive_for(Duration::from_millis(1500));
+    assert!(
+        answers
+            .iter()
+            .any(|a| status_line(a).starts_with("SIP/2.0 420") && a.contains("Unsupported: 100rel")),
         "{answers:?}"
     );
 }

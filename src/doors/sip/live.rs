@@ -25,18 +25,18 @@ impl EngineCalls {
 }
 
 impl CallHandler for EngineCalls {
-    fn start(&self, call: &IncomingCall, now: Instant) -> Result<Box<dyn Conversation>, String> {
+    fn start(&self, call: &IncomingCall, now: Instant) -> Box<dyn Conversation> {
         let spec = CallSpec {
             channel: Channel::Phone,
             caller: call.caller.as_ref().and_then(|c| c.number.clone()),
             lang: None,
         };
-        Ok(Box::new(EngineCall {
+        Box::new(EngineCall {
             call: LiveCall::start(&self.engines, spec, now),
             call_id: call.call_id.clone(),
             log_dir: self.log_dir.clone(),
             hangup: false,
-        }))
+        })
     }
 }
 

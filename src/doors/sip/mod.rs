@@ -55,8 +55,6 @@ pub enum SipError {
 pub struct IncomingCall {
     pub call_id: String,
     pub caller: Option<CallerId>,
-    /// Where the INVITE came from.
-    pub remote: Option<SocketAddr>,
 }
 
 /// The conversation on an answered call: the call engine in `kefu serve`. The door calls it from the call's
@@ -74,8 +72,7 @@ pub trait Conversation: Send {
     fn finish(self: Box<Self>);
 }
 
-/// Starts a conversation for each answered call.
+/// Starts a conversation for each answered call (never loads anything: that happened once, up front).
 pub trait CallHandler: Send + Sync {
-    /// A new conversation, or why the call cannot be taken (it is then refused with 503).
-    fn start(&self, call: &IncomingCall, now: Instant) -> Result<Box<dyn Conversation>, String>;
+    fn start(&self, call: &IncomingCall, now: Instant) -> Box<dyn Conversation>;
 }

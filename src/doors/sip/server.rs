@@ -46,7 +46,7 @@ pub struct SipStats {
     pub invites: AtomicU64,
     pub answered: AtomicU64,
     pub busy: AtomicU64,
-    pub refused_media: AtomicU64,
+    pub refused: AtomicU64,
     pub cancelled: AtomicU64,
     pub ended_by_caller: AtomicU64,
     pub ended_by_bot: AtomicU64,
@@ -72,11 +72,11 @@ impl SipStats {
     /// One line for the log.
     pub fn summary(&self) -> String {
         format!(
-            "{} INVITEs, {} answered, {} busy (503), {} refused for media, {} cancelled; ended by caller {}, by bot {}, RTP timeout {}, other {}",
+            "{} INVITEs, {} answered, {} busy (503), {} refused (400, 415, 420, 488), {} cancelled; ended by caller {}, by bot {}, RTP timeout {}, other {}",
             Self::count(&self.invites),
             Self::count(&self.answered),
             Self::count(&self.busy),
-            Self::count(&self.refused_media),
+            Self::count(&self.refused),
             Self::count(&self.cancelled),
             Self::count(&self.ended_by_caller),
             Self::count(&self.ended_by_bot),
@@ -332,7 +332,7 @@ impl Door {
         let offer = match read_offer(&tx.original, &self.config) {
             Ok(offer) => offer,
             Err(refusal) => {
-                self.stats.refused_media.fetch_add(1, Ordering::Relaxed);
+                self.stats.refused.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(%call_id, status = %refusal.status, why = %refusal.why, "INVITE refused");
                 refuse(tx, refusal.status, refusal.headers).await;
                 return;
@@ -391,17 +391,8 @@ impl Door {
         let incoming = IncomingCall {
             call_id: call_id.clone(),
             caller: caller.clone(),
-            remote,
         };
-        let conversation = match self.handler.start(&incoming, Instant::now()) {
-            Ok(c) => c,
-            Err(why) => {
-                tracing::error!(%call_id, why, "the call engine cannot take the call: 503");
-                let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), Some(why));
-                self.dialogs.remove_dialog(&dialog.id());
-                return;
-            }
-        };
+        let conversation = self.handler.start(&incoming, Instant::now());
 
         let mut local_sdp = LocalDescription::new(rand::random::<u32>().into(), local_ip);
         let port = sockets.port();
@@ -528,6 +519,22 @@ fn read_offer(
     request: &rsipstack::sip::Request,
     config: &SipConfig,
 ) -> Result<Option<(SessionDescription, Negotiated)>, Refusal> {
+    // We implement no SIP extension a caller could insist on (100rel, timer…): RFC 3261 §8.2.2.3.
+    let required: Vec<String> = request
+        .headers
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case("Require"))
+        .flat_map(|h| h.value().split(','))
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !required.is_empty() {
+        return Err(Refusal {
+            status: StatusCode::BadExtension,
+            headers: vec![Header::Unsupported(required.join(", ").into())],
+            why: format!("requires {}", required.join(", ")),
+        });
+    }
     if request.body.is_empty() {
         return Ok(None);
     }
