@@ -14,7 +14,10 @@ APT_PACKAGES=(
   pocketsphinx-testdata                                 # real human English speech for ASR tests
   sip-tester baresip-core                               # SIP test peers (sipp, baresip) for the phone-line tests
   python3 python3-pip python3-venv unzip ca-certificates   # pip download (models), bench reference venv
+  chromium nodejs fonts-wqy-microhei                    # browser tests of the voice page (CJK font for screenshots)
 )
+# npm for playwright-core; a Node.js that bundles npm (NodeSource's) must not get Debian's npm beside it.
+command -v npm >/dev/null || APT_PACKAGES+=(npm)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -33,6 +36,12 @@ if ((${#missing[@]})); then
     [ "$attempt" = 3 ] && { echo "apt-get failed three times" >&2; exit 1; }
     log "apt-get failed (attempt $attempt), retrying"; sleep 5
   done
+fi
+
+# The browser test driver: playwright-core from npm (it drives Debian's chromium; no browser download).
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  log "installing the browser test driver (npm ci in tests/browser)"
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi
 
 PY=python3

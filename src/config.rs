@@ -47,6 +47,7 @@ pub struct Config {
     pub call: crate::call::CallConfig,
     pub pipeline: PipelineConfig,
     pub sip: crate::doors::sip::SipConfig,
+    pub webrtc: WebRtcConfig,
 }
 
 /// The worker threads that run live calls' engine jobs (a replay runs them inline).
@@ -226,6 +227,56 @@ impl Default for NluConfig {
     }
 }
 
+/// The browser voice door (WebRTC): the page at `/` calls kefu from a tab.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebRtcConfig {
+    /// Serve the voice page and accept WebRTC calls.
+    pub enabled: bool,
+    /// Most browser calls at once; further calls are refused with HTTP 503 and a message on the page.
+    pub max_sessions: usize,
+    /// Local UDP addresses for media. A wildcard (`0.0.0.0:0`) binds every non-loopback interface;
+    /// `127.0.0.1:0` adds a loopback candidate for a browser on the same machine. Port 0 = any free port.
+    pub udp_addrs: Vec<String>,
+    /// Public addresses to announce instead of the local ones (a server behind 1:1 NAT), e.g. `["203.0.113.7"]`.
+    pub public_ips: Vec<String>,
+    /// STUN/TURN servers, used by kefu and handed to the page.
+    pub ice_servers: Vec<IceServerConfig>,
+    /// Longest wait for kefu's own ICE candidates before answering an offer.
+    pub gather_timeout_ms: u64,
+    /// A call whose media path is not up this long after the answer is dropped.
+    pub connect_timeout_ms: u64,
+    /// Opus bitrate for the bot's voice, bits per second.
+    pub opus_bitrate: u32,
+}
+
+impl Default for WebRtcConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_sessions: 20,
+            udp_addrs: vec!["0.0.0.0:0".into(), "127.0.0.1:0".into()],
+            public_ips: Vec::new(),
+            ice_servers: Vec::new(),
+            gather_timeout_ms: 3000,
+            connect_timeout_ms: 15000,
+            opus_bitrate: 32000,
+        }
+    }
+}
+
+/// One STUN or TURN server (the browser's `RTCIceServer`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IceServerConfig {
+    /// `stun:host:port`, `turn:host:port?transport=udp`, ...
+    pub urls: Vec<String>,
+    /// TURN user name (empty for STUN).
+    pub username: String,
+    /// TURN password (empty for STUN).
+    pub credential: String,
+}
+
 impl Config {
     /// Loads the configuration as described in the module docs and applies environment overrides.
     pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
@@ -292,6 +343,13 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("kefu.toml");
         let c = Config::from_file(&path).unwrap();
         assert_eq!(c.call, crate::call::CallConfig::default());
+    }
+
+    #[test]
+    fn example_file_documents_the_webrtc_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("kefu.toml");
+        let c = Config::from_file(&path).unwrap();
+        assert_eq!(c.webrtc, WebRtcConfig::default());
     }
 
     #[test]

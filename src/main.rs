@@ -47,6 +47,8 @@ enum Command {
     Chat(cli::chat::ChatArgs),
     /// Run the HTTP server (chat API).
     Serve,
+    /// Talk to kefu with this computer's microphone and speaker.
+    Talk(cli::talk::TalkArgs),
     /// Replay recorded callers (QA fixtures) through the production pipeline and check the outcome.
     Replay(cli::replay::ReplayArgs),
     /// Language understanding: train, evaluate and try the intent classifier.
@@ -62,7 +64,8 @@ fn main() -> Result<()> {
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| {
                 tracing_subscriber::EnvFilter::new(
                     // rsipstack logs every SIP datagram at info, and warns when an ACK beats its own bookkeeping.
-                    "info,whisper_rs=warn,rsipstack=warn,rsipstack::dialog::dialog=error",
+                    "info,whisper_rs=warn,webrtc=warn,rtc=warn,rtc_ice=warn,rtc_dtls=error,rtc_sctp=error,\
+                     rsipstack=warn,rsipstack::dialog::dialog=error",
                 )
             }),
         )
@@ -80,6 +83,7 @@ fn main() -> Result<()> {
         Command::Chat(args) => cli::chat::run(&config, args)?,
         Command::Serve => cli::serve::run(&config)?,
         Command::Replay(args) => cli::replay::run(&config, args)?,
+        Command::Talk(args) => cli::talk::run(&config, args)?,
         Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())

@@ -106,7 +106,7 @@ impl Call {
                     let a = self.greeting.clone();
                     self.reply_later(TurnId::GREETING, a);
                 }
-                Action::Transcribe { turn, .. } => {
+                Action::Transcribe { turn, take, .. } => {
                     let (text, lang) = self
                         .transcripts
                         .pop_front()
@@ -114,6 +114,7 @@ impl Call {
                     let no_speech_prob = if text.is_empty() { 0.9 } else { 0.05 };
                     let input = Input::Transcript {
                         turn: *turn,
+                        take: *take,
                         text,
                         lang,
                         confidence: 0.9,
@@ -309,7 +310,7 @@ impl Call {
         self.log
             .iter()
             .filter_map(|(_, a)| match a {
-                Action::Transcribe { turn, audio } => Some((*turn, audio.clone())),
+                Action::Transcribe { turn, audio, .. } => Some((*turn, audio.clone())),
                 _ => None,
             })
             .collect()
@@ -413,9 +414,15 @@ fn end_of_turn_comes_exactly_after_the_silence_for_each_listen_mode() {
         let last_voice = call.k;
         call.silence(silence_ms - MS_PER_FRAME);
         assert_eq!(
-            call.count(|a| matches!(a, Action::Transcribe { .. })),
+            call.count(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. }))),
             0,
             "{mode:?}: too early"
+        );
+        // Recognition started during the pause and is not repeated at the end of the turn.
+        assert_eq!(
+            call.first_k(|a| matches!(a, Action::Transcribe { .. })),
+            Some(last_voice + 240 / MS_PER_FRAME),
+            "{mode:?}"
         );
         call.silence(MS_PER_FRAME);
         let end = call.first_k(|a| {
@@ -429,8 +436,9 @@ fn end_of_turn_comes_exactly_after_the_silence_for_each_listen_mode() {
             "{mode:?}"
         );
         assert_eq!(
-            call.first_k(|a| matches!(a, Action::Transcribe { .. })),
-            end
+            call.count(|a| matches!(a, Action::Transcribe { .. })),
+            1,
+            "{mode:?}"
         );
         let speech_end = call
             .event_at(|e| matches!(e, EventKind::SpeechEnd { .. }))
@@ -1034,6 +1042,7 @@ fn stale_turns_and_replies_are_ignored() {
     call.session.handle_input(
         Input::Transcript {
             turn: TurnId(42),
+            take: 1,
             text: "ghost".into(),
             lang: Lang::En,
             confidence: 0.9,
@@ -1144,11 +1153,62 @@ fn the_latency_breakdown_adds_up() {
             _ => None,
         })
         .unwrap();
+    // Recognition started 240 ms into the pause, so 540 of its 1000 ms fall after the end of the turn.
     assert_eq!(timings.endpoint_wait, Some(ms(700)));
-    assert_eq!(timings.asr, Some(ms(1000)));
+    assert_eq!(timings.asr, Some(ms(540)));
     assert_eq!(timings.dialogue, Some(ms(100)));
     assert_eq!(timings.tts_first_audio, Some(ms(200)));
-    assert_eq!(timings.voice_to_voice, Some(ms(2000)));
+    assert_eq!(timings.voice_to_voice, Some(ms(1540)));
+}
+
+#[test]
+fn a_finished_question_ends_the_turn_after_a_short_pause() {
+    let mut call = Call::new();
+    call.asr_frames = 5;
+    let mut call = call.greeted();
+    call.transcripts
+        .push_back(("Do you ship to Shanghai?".into(), Lang::En));
+    call.speak(1000);
+    let last_voice = call.k;
+    call.silence(1000);
+    let end = call.first_k(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. })));
+    assert_eq!(end, Some(last_voice + 400 / MS_PER_FRAME));
+    assert_eq!(call.count(|a| matches!(a, Action::Transcribe { .. })), 1);
+    assert_eq!(
+        call.understood(),
+        vec![UserTurn::Text("Do you ship to Shanghai?".into(), Lang::En)]
+    );
+}
+
+#[test]
+fn speech_after_an_early_transcript_voids_it() {
+    let mut call = Call::new();
+    call.asr_frames = 5;
+    let mut call = call.greeted();
+    call.transcripts.push_back(("My order.".into(), Lang::En));
+    call.transcripts
+        .push_back(("My order is 20241234.".into(), Lang::En));
+    call.speak(800);
+    // Long enough for the early transcript ("My order." reads finished), too short to end the turn on it.
+    call.silence(360);
+    assert_eq!(call.count(|a| matches!(a, Action::Transcribe { .. })), 1);
+    call.speak(800);
+    call.silence(1000);
+    let takes: Vec<u32> = call
+        .log
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::Transcribe { take, .. } => Some(*take),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(takes.len(), 2, "a second pass covers the whole utterance");
+    assert!(takes[1] > takes[0]);
+    assert_eq!(
+        call.understood(),
+        vec![UserTurn::Text("My order is 20241234.".into(), Lang::En)]
+    );
+    assert!(call.transcribed()[1].1.len() > call.transcribed()[0].1.len());
 }
 
 #[test]
@@ -1229,6 +1289,7 @@ fn arbitrary_inputs_never_break_the_session() {
                     } else {
                         TurnId(rng.below(20) as u32)
                     },
+                    take: rng.below(4) as u32,
                     text: rng
                         .pick(&["", "嗯", "uh-huh", "where is my order", "我要退货"])
                         .into(),

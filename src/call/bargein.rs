@@ -15,6 +15,10 @@ pub struct BargeInConfig {
     /// Silence that ends a possible backchannel while playback is paused; shorter than a turn's end silence
     /// because the bot is holding its breath (default 300 ms).
     pub end_silence_ms: u32,
+    /// A short utterance whose transcript has not come this long after it ended is taken for a backchannel and
+    /// playback resumes, so a slow recogniser never leaves the bot silent; real words still get their answer when
+    /// the transcript comes (default 1000 ms).
+    pub transcript_wait_ms: u32,
     /// Transcripts made only of these words resume playback (matched without case, spaces or punctuation;
     /// repeats and combinations such as "嗯嗯好的" or "yeah okay" count too).
     pub backchannels: Vec<String>,
@@ -32,6 +36,7 @@ impl Default for BargeInConfig {
             enabled: true,
             backchannel_max_ms: 700,
             end_silence_ms: 300,
+            transcript_wait_ms: 1000,
             backchannels: words.iter().map(|w| w.to_string()).collect(),
         }
     }

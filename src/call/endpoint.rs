@@ -36,6 +36,12 @@ pub struct EndpointConfig {
     pub silence_address_ms: u32,
     /// A turn is ended by force after this long (default 15000 ms).
     pub max_turn_ms: u32,
+    /// After this much silence a transcript of the speech so far is requested, so recognition overlaps the
+    /// end-of-turn wait; speech that resumes makes it void (default 240 ms; 0 turns it off).
+    pub early_asr_ms: u32,
+    /// When that early transcript reads as a finished sentence, an open or yes/no turn ends after this much
+    /// silence instead (default 400 ms; never later than the mode's own silence).
+    pub silence_complete_ms: u32,
 }
 
 impl Default for EndpointConfig {
@@ -52,6 +58,8 @@ impl Default for EndpointConfig {
             silence_digits_ms: 1300,
             silence_address_ms: 1000,
             max_turn_ms: 15_000,
+            early_asr_ms: 240,
+            silence_complete_ms: 400,
         }
     }
 }
@@ -79,6 +87,8 @@ pub struct Utterance {
     pub speech_end: Instant,
     /// True when the maximum turn length cut it.
     pub forced: bool,
+    /// Frames from the first speech frame to the last voiced one.
+    pub span_frames: u32,
 }
 
 /// What one frame changed.
@@ -163,6 +173,61 @@ impl Endpointer {
         }
     }
 
+    /// Consecutive silent frames since the last voiced one (0 when not in speech).
+    pub fn silence_frames(&self) -> u32 {
+        match &self.state {
+            State::Speech(c) => c.silence_run,
+            State::Quiet { .. } => 0,
+        }
+    }
+
+    /// True once the speech in progress holds enough voiced audio to be a turn rather than a blip.
+    pub fn is_substantial(&self) -> bool {
+        match &self.state {
+            State::Speech(c) => c.voiced >= self.min_speech_frames,
+            State::Quiet { .. } => false,
+        }
+    }
+
+    /// The utterance so far, as it would be handed to ASR if the turn ended now (`None` when not in speech).
+    pub fn snapshot(&self) -> Option<Vec<f32>> {
+        match &self.state {
+            State::Speech(c) => Some(c.audio[..kept_len(c, self.post_roll_frames, false)].to_vec()),
+            State::Quiet { .. } => None,
+        }
+    }
+
+    /// Ends the turn now, as if its silence had run out (`None` when not in speech).
+    pub fn finish(&mut self) -> Option<EndpointEvent> {
+        match &mut self.state {
+            State::Speech(_) => Some(self.end(false)),
+            State::Quiet { .. } => None,
+        }
+    }
+
+    fn end(&mut self, forced: bool) -> EndpointEvent {
+        let State::Speech(c) = &mut self.state else {
+            return EndpointEvent::Blip;
+        };
+        let blip = !forced && c.voiced < self.min_speech_frames;
+        let keep = kept_len(c, self.post_roll_frames, forced);
+        let mut audio = std::mem::take(&mut c.audio);
+        audio.truncate(keep);
+        let utterance = Utterance {
+            audio,
+            speech_start: c.started_at,
+            speech_end: c.last_voiced_at,
+            forced,
+            span_frames: c.span,
+        };
+        self.reset();
+        if blip {
+            EndpointEvent::Blip
+        } else {
+            EndpointEvent::Utterance(utterance)
+        }
+    }
+
     /// Forgets any speech in progress (the pre-roll history is kept).
     pub fn reset(&mut self) {
         self.state = State::Quiet {
@@ -230,28 +295,18 @@ impl Endpointer {
                 if !forced && c.silence_run < frames_for_ms(end_silence_ms).max(1) {
                     return None;
                 }
-                let blip = !forced && c.voiced < self.min_speech_frames;
-                let keep = if forced {
-                    c.audio.len()
-                } else {
-                    (c.voiced_len + self.post_roll_frames * FRAME_SAMPLES).min(c.audio.len())
-                };
-                let mut audio = std::mem::take(&mut c.audio);
-                audio.truncate(keep);
-                let utterance = Utterance {
-                    audio,
-                    speech_start: c.started_at,
-                    speech_end: c.last_voiced_at,
-                    forced,
-                };
-                self.reset();
-                Some(if blip {
-                    EndpointEvent::Blip
-                } else {
-                    EndpointEvent::Utterance(utterance)
-                })
+                Some(self.end(forced))
             }
         }
+    }
+}
+
+/// How much of a capture goes to ASR: all of it when forced, else up to `post_roll_frames` past the last voice.
+fn kept_len(c: &Capture, post_roll_frames: usize, forced: bool) -> usize {
+    if forced {
+        c.audio.len()
+    } else {
+        (c.voiced_len + post_roll_frames * FRAME_SAMPLES).min(c.audio.len())
     }
 }
 

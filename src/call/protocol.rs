@@ -101,9 +101,11 @@ pub enum UserTurn {
 pub enum Input {
     /// 20 ms of caller audio with the VAD's speech probability for it (the driver runs the VAD).
     CallerAudio { frame: Frame, speech_prob: f32 },
-    /// The ASR result for a [`Action::Transcribe`]. `confidence` is e.g. `exp(avg_logprob)`.
+    /// The ASR result for a [`Action::Transcribe`] (same `turn` and `take`). `confidence` is e.g.
+    /// `exp(avg_logprob)`.
     Transcript {
         turn: TurnId,
+        take: u32,
         text: String,
         lang: Lang,
         confidence: f32,
@@ -141,8 +143,14 @@ pub enum Input {
 pub enum Action {
     /// Ask the dialogue for the greeting; answer with an [`Input::Reply`] for [`TurnId::GREETING`].
     Greet,
-    /// Run ASR on an utterance (starting with the pre-roll); answer with an [`Input::Transcript`].
-    Transcribe { turn: TurnId, audio: Vec<f32> },
+    /// Run ASR on an utterance (starting with the pre-roll); answer with an [`Input::Transcript`]. A turn may be
+    /// transcribed early, during the end-of-turn pause, and again if the caller goes on: `take` tells the
+    /// attempts apart and only the latest counts.
+    Transcribe {
+        turn: TurnId,
+        take: u32,
+        audio: Vec<f32>,
+    },
     /// Give a caller turn to the dialogue; answer with an [`Input::Reply`].
     Understand { turn: TurnId, input: UserTurn },
     /// Synthesise a reply; answer with [`Input::SpeechAudio`] chunks. `prompt` names replies worth caching

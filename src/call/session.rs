@@ -12,13 +12,13 @@ use super::dtmf::{DigitEntry, KeyOutcome};
 use super::echo::{EchoGuard, Talk};
 use super::endpoint::{EndpointEvent, Endpointer, Utterance};
 use super::events::{CallEvent, EndReason, EventKind, StaleInput};
-use super::frame::{Frame, frames_for_ms};
+use super::frame::{FRAME_MS, Frame, frames_for_ms};
 use super::playout::{Playout, Pulled};
 use super::prompts::Goodbye;
 use super::protocol::{
     Action, EscalateReason, HangupReason, Input, ListenMode, ReplyEnd, ReplyId, TurnId, UserTurn,
 };
-use super::transcript::LanguagePicker;
+use super::transcript::{LanguagePicker, reads_complete};
 use super::turns::{Stage, TurnLog};
 
 /// Who has the call.
@@ -39,6 +39,25 @@ enum Phase {
     /// A person has, or is about to take, the call: the bot is silent but still transcribes for the record.
     Escalated,
     Ended,
+}
+
+/// A transcript as the session received it.
+#[derive(Debug, Clone)]
+struct Heard {
+    text: String,
+    lang: Lang,
+    confidence: f32,
+    no_speech_prob: f32,
+}
+
+/// A transcript requested during the caller's pause, before the end of the turn.
+#[derive(Debug)]
+struct Early {
+    turn: TurnId,
+    take: u32,
+    /// The utterance's span when it was requested: more speech makes it void.
+    span: u32,
+    heard: Option<Heard>,
 }
 
 /// One call's turn-taking: endpointing, barge-in, echo, DTMF and timers. See the module docs of
@@ -68,6 +87,12 @@ pub struct CallSession {
     no_input_at: Option<Instant>,
     no_inputs: u32,
     max_call_at: Option<Instant>,
+    early: Option<Early>,
+    next_take: u32,
+    /// A barge-in utterance waiting for its transcript, and when playback resumes without it.
+    bargein_wait: Option<(TurnId, Instant)>,
+    /// Barge-in utterances playback resumed over before their transcript came.
+    resumed_unheard: Vec<TurnId>,
 }
 
 fn after(now: Instant, ms: u64) -> Option<Instant> {
@@ -98,6 +123,10 @@ impl CallSession {
             no_input_at: None,
             no_inputs: 0,
             max_call_at: after(now, u64::from(config.timers.max_call_secs) * 1000),
+            early: None,
+            next_take: 1,
+            bargein_wait: None,
+            resumed_unheard: Vec::new(),
             config,
         };
         session.actions.push_back(Action::Greet);
@@ -117,11 +146,20 @@ impl CallSession {
             Input::CallerAudio { frame, speech_prob } => self.on_audio(&frame, speech_prob, now),
             Input::Transcript {
                 turn,
+                take,
                 text,
                 lang,
                 confidence,
                 no_speech_prob,
-            } => self.on_transcript(turn, text, lang, confidence, no_speech_prob, now),
+            } => {
+                let heard = Heard {
+                    text,
+                    lang,
+                    confidence,
+                    no_speech_prob,
+                };
+                self.on_transcript(turn, take, heard, now);
+            }
             Input::Reply {
                 turn,
                 text,
@@ -195,10 +233,15 @@ impl CallSession {
     /// When [`CallSession::handle_timeout`] must next be called, if a timer is running.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match &self.phase {
-            Phase::Bot => [self.no_input_at, self.digits.deadline(), self.max_call_at]
-                .into_iter()
-                .flatten()
-                .min(),
+            Phase::Bot => [
+                self.no_input_at,
+                self.digits.deadline(),
+                self.max_call_at,
+                self.bargein_wait.map(|(_, at)| at),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             Phase::Closing { deadline, .. } | Phase::HandingOver { deadline, .. } => *deadline,
             Phase::Escalated | Phase::Ended => None,
         }
@@ -211,6 +254,15 @@ impl CallSession {
             Phase::Closing { reason, deadline } if due(deadline) => self.hang_up(reason, now),
             Phase::HandingOver { reason, deadline } if due(deadline) => self.escalate(reason, now),
             Phase::Bot => {
+                if let Some((turn, at)) = self.bargein_wait
+                    && now >= at
+                {
+                    self.bargein_wait = None;
+                    if self.bargein.as_ref().is_some_and(|b| b.involves(turn)) {
+                        self.resumed_unheard.push(turn);
+                        self.dismiss(turn, String::new(), now);
+                    }
+                }
                 if let Some(digits) = self.digits.expire(now) {
                     self.digits_entered(digits, now);
                 }
@@ -301,7 +353,7 @@ impl CallSession {
             Some(EndpointEvent::SpeechStarted { at }) => self.speech_started(at, now),
             Some(EndpointEvent::Utterance(utterance)) => self.utterance_ended(utterance, now),
             Some(EndpointEvent::Blip) => self.blip(now),
-            None => {}
+            None => self.early_transcript(now),
         }
         let too_long = self.endpointer.speech_span_frames()
             > frames_for_ms(self.config.bargein.backchannel_max_ms);
@@ -353,13 +405,101 @@ impl CallSession {
                 forced: utterance.forced,
             },
         );
-        self.actions.push_back(Action::Transcribe {
-            turn,
-            audio: utterance.audio,
-        });
+        match self
+            .early
+            .take()
+            .filter(|e| e.turn == turn && e.span == utterance.span_frames)
+        {
+            // The early transcript heard all of it: no second pass.
+            Some(Early {
+                heard: Some(heard), ..
+            }) => self.transcript_in(turn, heard, now),
+            Some(Early { heard: None, .. }) => self.await_bargein_transcript(turn, now),
+            None => {
+                let take = self.new_take(turn);
+                self.actions.push_back(Action::Transcribe {
+                    turn,
+                    take,
+                    audio: utterance.audio,
+                });
+                self.await_bargein_transcript(turn, now);
+            }
+        }
+    }
+
+    fn await_bargein_transcript(&mut self, turn: TurnId, now: Instant) {
+        if self.bargein.as_ref().is_some_and(|b| b.involves(turn)) {
+            let wait = u64::from(self.config.bargein.transcript_wait_ms);
+            self.bargein_wait = after(now, wait).map(|at| (turn, at));
+        }
+    }
+
+    fn new_take(&mut self, turn: TurnId) -> u32 {
+        let take = self.next_take;
+        self.next_take += 1;
+        self.turns.set_take(turn, take);
+        take
+    }
+
+    /// While the caller pauses: requests a transcript of the speech so far, drops it if the caller goes on, and
+    /// ends the turn early once it reads as a finished sentence.
+    fn early_transcript(&mut self, now: Instant) {
+        let (Some(turn), Phase::Bot, None) = (self.speaking, &self.phase, &self.bargein) else {
+            return;
+        };
+        let early_ms = self.config.endpoint.early_asr_ms;
+        if early_ms == 0 {
+            return;
+        }
+        let span = self.endpointer.speech_span_frames();
+        if self
+            .early
+            .as_ref()
+            .is_some_and(|e| e.turn != turn || e.span != span)
+        {
+            self.early = None;
+        }
+        if self.early.is_none()
+            && self.endpointer.is_substantial()
+            && self.endpointer.silence_frames() >= frames_for_ms(early_ms)
+            && let Some(audio) = self.endpointer.snapshot()
+        {
+            let take = self.new_take(turn);
+            self.early = Some(Early {
+                turn,
+                take,
+                span,
+                heard: None,
+            });
+            self.actions
+                .push_back(Action::Transcribe { turn, take, audio });
+        }
+        self.end_if_complete(now);
+    }
+
+    fn end_if_complete(&mut self, now: Instant) {
+        let Some(early) = &self.early else { return };
+        let complete = early
+            .heard
+            .as_ref()
+            .is_some_and(|h| reads_complete(&h.text));
+        let quick = matches!(self.listen, ListenMode::Open | ListenMode::YesNo);
+        let paused_ms = self.endpointer.silence_frames() * FRAME_MS;
+        if complete
+            && quick
+            && self.speaking == Some(early.turn)
+            && paused_ms >= self.config.endpoint.silence_complete_ms
+        {
+            match self.endpointer.finish() {
+                Some(EndpointEvent::Utterance(utterance)) => self.utterance_ended(utterance, now),
+                Some(EndpointEvent::Blip) => self.blip(now),
+                _ => {}
+            }
+        }
     }
 
     fn blip(&mut self, now: Instant) {
+        self.early = None;
         if let Some(turn) = self.speaking.take() {
             self.turns.set_stage(turn, Stage::Closed);
             self.event(now, EventKind::BlipIgnored { turn });
@@ -405,19 +545,32 @@ impl CallSession {
         }
     }
 
-    fn on_transcript(
-        &mut self,
-        turn: TurnId,
-        text: String,
-        lang: Lang,
-        confidence: f32,
-        no_speech_prob: f32,
-        now: Instant,
-    ) {
-        if self.turns.stage(turn) != Some(Stage::Transcribing) {
+    fn on_transcript(&mut self, turn: TurnId, take: u32, heard: Heard, now: Instant) {
+        if let Some(early) = &mut self.early
+            && (early.turn, early.take) == (turn, take)
+            && self.turns.stage(turn) == Some(Stage::Speaking)
+        {
+            early.heard = Some(heard);
+            self.end_if_complete(now);
+            return;
+        }
+        if self.turns.stage(turn) != Some(Stage::Transcribing)
+            || self.turns.take(turn) != Some(take)
+        {
             self.event(now, EventKind::Stale(StaleInput::Transcript(turn)));
             return;
         }
+        self.transcript_in(turn, heard, now);
+    }
+
+    /// The transcript that counts for a turn.
+    fn transcript_in(&mut self, turn: TurnId, heard: Heard, now: Instant) {
+        let Heard {
+            text,
+            lang,
+            confidence,
+            no_speech_prob,
+        } = heard;
         self.turns.set_stage(turn, Stage::Closed);
         self.turns.stamp(turn, |c| c.transcript = Some(now));
         self.event(
@@ -437,6 +590,14 @@ impl CallSession {
         }
         if self.phase != Phase::Bot {
             return; // recorded only
+        }
+        if let Some(i) = self.resumed_unheard.iter().position(|t| *t == turn) {
+            self.resumed_unheard.swap_remove(i);
+            if !speech || self.backchannels.matches(&text) {
+                return; // a backchannel after all: the bot rightly carried on
+            }
+            // Real words after all: the caller has the floor.
+            self.stop_playback(now);
         }
         if self.bargein.as_ref().is_some_and(|b| b.involves(turn)) {
             if !speech || self.backchannels.matches(&text) {
@@ -615,6 +776,7 @@ impl CallSession {
 
     /// Drops what only matters while the bot converses: pending speech, digits, the awaited reply, timers.
     fn leave_conversation(&mut self) {
+        self.early = None;
         if let Some(turn) = self.speaking.take() {
             self.turns.set_stage(turn, Stage::Closed);
         }

@@ -37,6 +37,46 @@ impl TranscriptConfig {
     }
 }
 
+/// Words after which nobody stops: a transcript ending in one was cut in a pause, whatever its punctuation.
+const CONTINUES: &[&str] = &[
+    "and", "or", "but", "so", "because", "the", "a", "an", "my", "your", "to", "of", "for", "with",
+    "is", "was", "that", "if", "then", "like", "um", "uh", "er", "i", "it's", "its",
+];
+const CONTINUES_ZH: &[char] = &[
+    '和', '但', '因', '所', '的', '然', '就', '呃', '嗯', '那', '还', '跟', '是', '个', '号',
+];
+
+/// True if a transcript reads as a finished sentence: it ends in sentence punctuation, has at least two words
+/// (or Chinese characters), and its last word is not one a speaker pauses after mid-sentence.
+pub fn reads_complete(text: &str) -> bool {
+    let text = text.trim();
+    if !text.ends_with(['.', '?', '!', '。', '？', '！'])
+        || text.ends_with("...")
+        || text.ends_with('…')
+    {
+        return false;
+    }
+    let body = text.trim_end_matches(['.', '?', '!', '。', '？', '！']);
+    let cjk: Vec<char> = body.chars().filter(|&c| is_cjk(c)).collect();
+    if let Some(&last) = cjk.last()
+        && body.ends_with(last)
+    {
+        return cjk.len() >= 2 && !CONTINUES_ZH.contains(&last);
+    }
+    let words: Vec<String> = body
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() >= 2
+        && words
+            .last()
+            .is_some_and(|w| !CONTINUES.contains(&w.as_str()))
+}
+
 /// The call's language: fixed, or taken from the first transcript and kept unless the caller clearly switches.
 #[derive(Debug, Clone)]
 pub struct LanguagePicker {
@@ -90,6 +130,20 @@ fn word_count(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finished_sentences_are_told_from_pauses() {
+        assert!(reads_complete("Where is my order 20241234?"));
+        assert!(reads_complete("我的订单到哪了？"));
+        assert!(reads_complete("Yes, please."));
+        assert!(reads_complete("I want to check my order."));
+        assert!(!reads_complete("I ordered a phone and."));
+        assert!(!reads_complete("I'd like to return the"));
+        assert!(!reads_complete("So the thing is..."));
+        assert!(!reads_complete("Yes."));
+        assert!(!reads_complete("我想查一下我的订单号是。"));
+        assert!(!reads_complete("嗯。"));
+    }
 
     #[test]
     fn whisper_silence_rule_and_empty_text() {

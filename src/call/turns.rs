@@ -33,6 +33,8 @@ pub struct TurnClock {
 struct Turn {
     stage: Stage,
     clock: TurnClock,
+    /// The transcription attempt whose result counts.
+    take: u32,
 }
 
 /// Turns kept for bookkeeping; closed turns beyond the most recent few are forgotten.
@@ -60,6 +62,7 @@ impl TurnLog {
                     understood: Some(now),
                     ..TurnClock::default()
                 },
+                take: 0,
             },
         );
         log
@@ -74,10 +77,22 @@ impl TurnLog {
             Turn {
                 stage,
                 clock: TurnClock::default(),
+                take: 0,
             },
         );
         self.prune();
         id
+    }
+
+    /// The transcription attempt that counts for a turn.
+    pub fn take(&self, id: TurnId) -> Option<u32> {
+        self.turns.get(&id).map(|t| t.take)
+    }
+
+    pub fn set_take(&mut self, id: TurnId, take: u32) {
+        if let Some(t) = self.turns.get_mut(&id) {
+            t.take = take;
+        }
     }
 
     pub fn stage(&self, id: TurnId) -> Option<Stage> {

@@ -11,3 +11,4 @@ pub mod say;
 pub mod serve;
 pub mod speech;
 pub mod store;
+pub mod talk;

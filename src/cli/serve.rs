@@ -1,4 +1,4 @@
-//! `kefu serve`: the HTTP server (chat API) and the phone line (SIP, `[sip]`).
+//! `kefu serve`: the HTTP server (voice-chat page and WebRTC door, chat API) and the phone line (SIP).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,36 +6,43 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use kefu::config::Config;
 use kefu::doors::sip::{EngineCalls, SipServer};
+use kefu::doors::webrtc::WebRtcDoor;
 use kefu::pipeline::Engines;
 use kefu::web::{self, AppState};
 
 /// Serves until Ctrl-C or SIGTERM.
 pub fn run(config: &Config) -> Result<()> {
-    // The phone line needs the speech engines; the chat API then shares their dialogue engine.
-    let engines = if config.sip.enabled {
-        Some(
-            Engines::load(config)
-                .context("loading the engines for the phone line ([sip] enabled = true)")?,
-        )
+    // Voice calls (browser or phone) need the speech engines; the chat API shares their dialogue engine.
+    let engines = if config.webrtc.enabled || config.sip.enabled {
+        Some(Engines::load(config).context(
+            "loading the speech engines for voice calls (or set [webrtc] and [sip] enabled = false for text only)",
+        )?)
     } else {
         None
     };
     let engine = match &engines {
-        Some(engines) => Arc::clone(engines.dialogue()),
+        Some(engines) => engines.dialogue().clone(),
         None => Arc::new(super::chat::open_engine(config)?),
     };
-    let state = AppState::new(
+    let door = engines
+        .as_ref()
+        .filter(|_| config.webrtc.enabled)
+        .map(|engines| WebRtcDoor::new(engines.clone(), config.webrtc.clone()));
+    let mut state = AppState::new(
         engine,
         Duration::from_secs(config.server.session_idle_secs),
         config.server.max_sessions,
     );
+    if let Some(door) = door {
+        state = state.with_webrtc(door);
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&config.server.http_bind)
             .await
             .with_context(|| format!("cannot listen on {} (set [server] http_bind)", config.server.http_bind))?;
-        tracing::info!(addr = %listener.local_addr()?, "kefu is serving: POST /api/chat, GET /healthz");
-        let phone = match engines {
+        tracing::info!(addr = %listener.local_addr()?, "kefu is serving: voice page at /, POST /api/chat, GET /healthz");
+        let phone = match engines.filter(|_| config.sip.enabled) {
             Some(engines) => {
                 let calls = EngineCalls::new(engines, config.sip.call_log_dir.clone());
                 Some(SipServer::start(config.sip.clone(), Arc::new(calls)).await?)

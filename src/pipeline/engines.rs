@@ -145,6 +145,7 @@ impl Engines {
             }
             Job::Transcribe {
                 turn,
+                take,
                 audio,
                 language,
             } => {
@@ -156,7 +157,7 @@ impl Engines {
                     tracing::warn!(%turn, "ASR failed: {e}");
                     e.to_string()
                 });
-                emit(done(JobOutput::Transcript { turn, result }));
+                emit(done(JobOutput::Transcript { turn, take, result }));
             }
             Job::Understand {
                 turn,

@@ -35,6 +35,7 @@ pub enum Job {
     /// Recognise an utterance (16 kHz).
     Transcribe {
         turn: TurnId,
+        take: u32,
         audio: Vec<f32>,
         language: LanguageChoice,
     },
@@ -60,8 +61,9 @@ impl Job {
     pub fn failed(self, why: &str) -> JobResult {
         let output = match self {
             Job::Greet { .. } => JobOutput::Greeting(Err(why.to_string())),
-            Job::Transcribe { turn, .. } => JobOutput::Transcript {
+            Job::Transcribe { turn, take, .. } => JobOutput::Transcript {
                 turn,
+                take,
                 result: Err(why.to_string()),
             },
             Job::Understand {
@@ -110,6 +112,7 @@ pub enum JobOutput {
     Greeting(Result<(Box<Conversation>, Reply), String>),
     Transcript {
         turn: TurnId,
+        take: u32,
         result: Result<Transcript, String>,
     },
     Reply {

@@ -200,12 +200,13 @@ impl CallRunner {
                     now,
                 );
             }
-            JobOutput::Transcript { turn, result } => {
+            JobOutput::Transcript { turn, take, result } => {
                 let input = match result {
                     Ok(t) => {
                         self.log.transcript(turn, &t, compute);
                         Input::Transcript {
                             turn,
+                            take,
                             confidence: t.avg_logprob.exp(),
                             no_speech_prob: t.no_speech_prob,
                             text: t.text,
@@ -215,6 +216,7 @@ impl CallRunner {
                     // An utterance that could not be recognised is dropped like noise; the caller is reprompted.
                     Err(_) => Input::Transcript {
                         turn,
+                        take,
                         text: String::new(),
                         lang: self.session.language().unwrap_or(Lang::En),
                         confidence: 0.0,
@@ -354,10 +356,10 @@ impl CallRunner {
             Action::Greet => self.jobs.push_back(Job::Greet {
                 spec: self.spec.clone(),
             }),
-            Action::Transcribe { turn, audio } => {
-                self.state(CallState::Thinking);
+            Action::Transcribe { turn, take, audio } => {
                 self.jobs.push_back(Job::Transcribe {
                     turn,
+                    take,
                     audio,
                     language: self.asr_language,
                 });

@@ -1,18 +1,22 @@
-//! kefu's HTTP face (axum): the text chat API now, agent and dashboard pages later.
+//! kefu's HTTP face (axum): the voice-chat page at `/`, the text chat API, WebRTC signalling; agent and
+//! dashboard pages later.
 
 mod chat_api;
 mod sessions;
+mod voice_page;
+mod webrtc_api;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 pub use sessions::Sessions;
 
 use crate::dialogue::DialogueEngine;
+use crate::doors::webrtc::WebRtcDoor;
 
 /// Largest request body accepted (a chat message is a sentence, not a document).
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -22,6 +26,8 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 pub struct AppState {
     pub engine: Arc<DialogueEngine>,
     pub sessions: Arc<Sessions>,
+    /// The browser voice door; `None` when `[webrtc] enabled = false` (the page then offers text only).
+    pub webrtc: Option<Arc<WebRtcDoor>>,
 }
 
 impl AppState {
@@ -30,15 +36,30 @@ impl AppState {
         Self {
             engine,
             sessions: Arc::new(Sessions::new(idle, max_sessions)),
+            webrtc: None,
         }
+    }
+
+    /// The same state with the browser voice door open.
+    pub fn with_webrtc(mut self, door: Arc<WebRtcDoor>) -> Self {
+        self.webrtc = Some(door);
+        self
     }
 }
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(voice_page::index))
+        .route("/static/{file}", get(voice_page::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/chat", post(chat_api::chat))
+        .route("/api/webrtc/config", get(webrtc_api::config))
+        .route(
+            "/api/webrtc/calls",
+            post(webrtc_api::offer).layer(DefaultBodyLimit::max(webrtc_api::MAX_OFFER_BYTES)),
+        )
+        .route("/api/webrtc/calls/{id}", delete(webrtc_api::hang_up))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

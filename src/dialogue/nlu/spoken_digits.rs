@@ -54,7 +54,7 @@ pub fn digit_runs(text: &str) -> Vec<DigitRun> {
             push_digit(&mut current, start, pos + len, d, times, false);
         } else if let Some(d) = chinese_digit(c) {
             push_digit(&mut current, pos, pos + len, d, 1, true);
-        } else if is_separator(c) {
+        } else if is_separator(c) || is_group_break(c, &rest[len..], current.as_ref()) {
             if let Some(run) = current.as_mut() {
                 run.grouped |= matches!(c, ' ' | '-' | '(' | ')' | '\u{3000}');
             }
@@ -168,6 +168,22 @@ pub(crate) fn chinese_digit(c: char) -> Option<char> {
     })
 }
 
+/// Digits per group callers pause after ("two zero two four, one two three four"), which Whisper sometimes
+/// writes as two sentences ("2024? 1 2 3 4").
+const MAX_GROUP_DIGITS: usize = 5;
+
+/// Sentence punctuation inside a number: after a short group of digits and before more text (never a decimal
+/// point, which has no space after it).
+fn is_group_break(c: char, after: &str, run: Option<&DigitRun>) -> bool {
+    let short_group = run.is_some_and(|r| r.digits.len() <= MAX_GROUP_DIGITS);
+    let sentence_end = match c {
+        '?' | '.' => after.starts_with(char::is_whitespace),
+        '？' | '。' => true,
+        _ => false,
+    };
+    short_group && sentence_end
+}
+
 fn is_separator(c: char) -> bool {
     matches!(
         c,
@@ -178,6 +194,19 @@ fn is_separator(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pause_written_as_a_sentence_end_does_not_split_a_number() {
+        let runs = digit_runs("Where is my order 2024? 1 2 3 4");
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].digits, "20241234");
+        let runs = digit_runs("订单号是2024。1234");
+        assert_eq!(runs[0].digits, "20241234");
+        // A whole number ends its sentence; a decimal point is not a pause.
+        let runs = digit_runs("Order 20241234. Phone 13800138000.");
+        assert_eq!(runs.len(), 2);
+        assert_eq!(digit_runs("It costs 12.50 yuan")[0].digits, "12");
+    }
 
     fn digits(text: &str) -> Vec<String> {
         digit_runs(text).into_iter().map(|r| r.digits).collect()

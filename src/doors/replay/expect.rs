@@ -94,14 +94,15 @@ fn check_turn(n: usize, want: &TurnExpectation, turn: &TurnRecord, failures: &mu
     }
 }
 
-/// An entity of `kind` whose value (or, for products, name; for amounts, cents) reads `value`.
+/// An entity of `kind` whose value (for products their name, for amounts their cents) reads `value`. Entities
+/// are logged as `{"span": …, "value": {"kind": …, "value": …}}`.
 fn has_entity(entities: &serde_json::Value, kind: &str, value: &str) -> bool {
     let Some(list) = entities.as_array() else {
         return false;
     };
     list.iter().any(|e| {
-        let v = &e["value"];
-        let shown = match v {
+        let entity = &e["value"];
+        let shown = match &entity["value"] {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Object(o) => o
                 .get("name")
@@ -110,7 +111,7 @@ fn has_entity(entities: &serde_json::Value, kind: &str, value: &str) -> bool {
                 .unwrap_or_default(),
             other => other.to_string(),
         };
-        e["kind"] == kind && normalize(&shown) == normalize(value)
+        entity["kind"] == kind && normalize(&shown) == normalize(value)
     })
 }
 
@@ -150,6 +151,18 @@ mod tests {
         assert!(contains("It has SHIPPED.", "shipped"));
         assert!(!contains("it has shipped", "delivered"));
         assert!(!contains("order 2024 1235", "20241234"));
+    }
+
+    #[test]
+    fn entities_are_found_by_kind_and_value() {
+        let entities = serde_json::json!([
+            {"span": {"start": 0, "end": 8}, "value": {"kind": "order_number", "value": "20241234"}},
+            {"span": {"start": 9, "end": 12}, "value": {"kind": "product", "value": {"id": 7, "name": "Air Fryer"}}}
+        ]);
+        assert!(has_entity(&entities, "order_number", "20241234"));
+        assert!(has_entity(&entities, "product", "air fryer"));
+        assert!(!has_entity(&entities, "order_number", "20245678"));
+        assert!(!has_entity(&entities, "phone", "20241234"));
     }
 
     #[test]

@@ -507,7 +507,7 @@ mod tests {
             MediaSession::new(negotiated("10.0.0.5:7000"), 40, "kefu@test".into(), t0).unwrap();
         assert!(m.rtcp_due(t0).is_none());
         let (report, dest) = m.rtcp_due(t0 + Duration::from_secs(3)).unwrap();
-        assert_eq!(dest, "10.0.0.5:7001".parse().unwrap());
+        assert_eq!(dest, "10.0.0.5:7001".parse::<SocketAddr>().unwrap());
         assert_eq!(report[1], 200);
         assert!(m.rtcp_due(t0 + Duration::from_millis(3100)).is_none());
         assert!(m.rtcp_due(t0 + Duration::from_secs(11)).is_some());

@@ -1,0 +1,203 @@
+//! The pipeline with real engines: live calls on worker threads (ticked on the real clock, asserting only what
+//! happens, never how fast) and the runner's degradation when an engine cannot take a job.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use kefu::config::Config;
+use kefu::dialogue::nlu::{self, Nlu};
+use kefu::dialogue::{Channel, DialogueEngine, KnowledgeBase};
+use kefu::doors::replay::replay_clock;
+use kefu::lang::Lang;
+use kefu::pipeline::{CallRunner, CallSpec, Control, Engines, Job, LiveCall, UiEvent};
+use kefu::speech::asr::AsrEngine;
+use kefu::speech::tts::TtsEngine;
+use kefu::speech::vad::{self, VadModel};
+use kefu::store::Store;
+use kefu::store::seed::{self, DEFAULT_SEED_DAY};
+
+fn missing(what: &str, e: &dyn std::fmt::Display) -> ! {
+    panic!("{what} unavailable ({e}): run `kefu models fetch`")
+}
+
+/// Engines over the fetched models (tiny.en: these tests speak English) and a freshly seeded shop.
+fn engines() -> Arc<Engines> {
+    static ENGINES: OnceLock<Arc<Engines>> = OnceLock::new();
+    Arc::clone(ENGINES.get_or_init(|| {
+        let mut config = Config::load(None).unwrap();
+        config.asr.model = "tiny.en".into();
+        let dir = &config.models.dir;
+        let asr = AsrEngine::load(dir, &config.asr).unwrap_or_else(|e| missing("Whisper", &e));
+        let tts = TtsEngine::load(dir, &config.tts).unwrap_or_else(|e| missing("TTS", &e));
+        let vad = VadModel::load(&vad::model_path(dir)).unwrap_or_else(|e| missing("VAD", &e));
+        let nlu = Nlu::load_or_train(&nlu::default_model_path(dir), &config.nlu.data_dir).unwrap();
+        let kb = KnowledgeBase::load(&config.dialogue.kb_path).unwrap();
+        let store = Store::open_in_memory().unwrap();
+        seed::seed(&store, DEFAULT_SEED_DAY, false).unwrap();
+        let dialogue = DialogueEngine::new(store, nlu, kb)
+            .unwrap()
+            .with_clock(Arc::new(replay_clock));
+        Arc::new(
+            Engines::from_parts(
+                Arc::new(asr),
+                Arc::new(tts),
+                Arc::new(vad),
+                Arc::new(dialogue),
+                &config,
+            )
+            .unwrap(),
+        )
+    }))
+}
+
+fn english() -> CallSpec {
+    CallSpec {
+        channel: Channel::Mic,
+        caller: None,
+        lang: Some(Lang::En),
+    }
+}
+
+/// What a live call did while it was ticked in real time with `caller` audio (then silence).
+#[derive(Default)]
+struct Heard {
+    bot_said: Vec<String>,
+    caller_said: Vec<String>,
+    loud_frames: usize,
+    hung_up: bool,
+}
+
+/// Ticks `call` every 20 ms until `done` or a generous deadline (a failure, not a timing assertion).
+fn run_until(
+    call: &mut LiveCall,
+    caller: &[f32],
+    heard: &mut Heard,
+    done: impl Fn(&Heard) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut next = Instant::now();
+    let mut frames = caller.chunks(320);
+    while !done(heard) {
+        assert!(
+            Instant::now() < deadline,
+            "the call never got there: bot said {:?}, caller said {:?}",
+            heard.bot_said,
+            heard.caller_said
+        );
+        next += Duration::from_millis(20);
+        if let Some(wait) = next.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let frame = frames.next();
+        let out = call.tick(Some(frame.unwrap_or(&[0.0; 320])), Instant::now());
+        if out.rms() > 0.01 {
+            heard.loud_frames += 1;
+        }
+        while let Some(control) = call.poll_control() {
+            match control {
+                Control::Event(UiEvent::BotSaid { text, .. }) => heard.bot_said.push(text),
+                Control::Event(UiEvent::CallerSaid { text, .. }) => heard.caller_said.push(text),
+                Control::Hangup => heard.hung_up = true,
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn a_live_call_greets_and_answers_a_typed_question() {
+    let engines = engines();
+    let mut call = LiveCall::start(&engines, english(), Instant::now());
+    let mut heard = Heard::default();
+    run_until(&mut call, &[], &mut heard, |h| {
+        !h.bot_said.is_empty() && h.loud_frames > 25
+    });
+    assert!(
+        heard.bot_said[0].contains("help"),
+        "greeting: {:?}",
+        heard.bot_said
+    );
+
+    call.text("Where is my order 20241234?", Instant::now());
+    let loud_before = heard.loud_frames;
+    run_until(&mut call, &[], &mut heard, |h| {
+        h.bot_said.len() >= 2 && h.loud_frames > loud_before + 25
+    });
+    assert!(
+        heard.bot_said[1].contains("on its way"),
+        "reply: {:?}",
+        heard.bot_said
+    );
+
+    let log = call.finish(Instant::now());
+    assert_eq!(log.end, "caller_hangup");
+    assert_eq!(log.turns.len(), 1);
+    assert_eq!(log.turns[0].input, "typed");
+    assert_eq!(log.turns[0].intent.as_deref(), Some("order_status"));
+    assert!(log.replies.len() >= 2);
+}
+
+#[test]
+fn a_live_call_hears_spoken_words() {
+    let wav = std::env::temp_dir().join(format!("kefu-live-{}.wav", std::process::id()));
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&wav)
+        .arg("I would like to know where my order is.")
+        .status()
+        .expect("espeak-ng is installed by scripts/setup.sh");
+    assert!(status.success());
+    let speech = kefu::audio::wav::read(&wav)
+        .unwrap()
+        .to_rate(16_000)
+        .unwrap();
+    let _ = std::fs::remove_file(&wav);
+    // Speak after the greeting, as a caller would.
+    let mut caller = vec![0.0f32; 16_000 * 6];
+    caller.extend(&speech.samples);
+
+    let engines = engines();
+    let mut call = LiveCall::start(&engines, english(), Instant::now());
+    let mut heard = Heard::default();
+    run_until(&mut call, &caller, &mut heard, |h| h.bot_said.len() >= 2);
+    assert!(
+        heard
+            .caller_said
+            .iter()
+            .any(|t| t.to_lowercase().contains("order")),
+        "transcripts: {:?}",
+        heard.caller_said
+    );
+    let log = call.finish(Instant::now());
+    assert_eq!(log.turns[0].input, "speech");
+    assert!(log.turns[0].start.is_some() && log.turns[0].end.is_some());
+}
+
+#[test]
+fn a_greeting_that_cannot_be_made_ends_the_call_with_an_apology() {
+    let engines = engines();
+    let t0 = Instant::now();
+    let mut runner = CallRunner::new(&engines, english(), t0);
+    let greet = runner.poll_job().expect("the greeting is the first job");
+    assert!(matches!(greet, Job::Greet { .. }));
+    runner.job_done(greet.failed("the dialogue queue is full"), t0);
+    let apology = runner.poll_job().expect("the apology is spoken");
+    let Job::Synthesize { text, .. } = &apology else {
+        panic!("expected the apology's synthesis, got {apology:?}")
+    };
+    assert!(text.contains("technical problem"), "{text}");
+    // The apology could not be synthesised either: the call still ends rather than waiting for audio.
+    runner.job_done(apology.failed("the tts queue is full"), t0);
+    let mut t = t0;
+    let mut controls = Vec::new();
+    for _ in 0..10 {
+        t += Duration::from_millis(20);
+        runner.push_audio(None, t);
+        runner.pull_audio(t);
+        while let Some(c) = runner.poll_control() {
+            controls.push(c);
+        }
+    }
+    assert!(controls.contains(&Control::Hangup), "{controls:?}");
+    assert!(runner.is_ended());
+}

@@ -1,0 +1,115 @@
+//! `kefu replay` end to end: the fixture suite passes twice with the same call logs (compute times aside), and
+//! broken fixtures get clear errors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn kefu() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kefu"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The parts of a call log that must not change between runs: everything except times that follow from
+/// compute (latencies, when replies and events happened).
+fn stable(mut log: Value) -> Value {
+    let call = &mut log["call"];
+    for turn in call["turns"].as_array_mut().into_iter().flatten() {
+        turn["latency"] = Value::Null;
+        // Whisper's confidence is a float sum whose last digits may vary with thread scheduling.
+        turn["asr_confidence"] = Value::Null;
+    }
+    for reply in call["replies"].as_array_mut().into_iter().flatten() {
+        reply["start"] = Value::Null;
+        reply["end"] = Value::Null;
+    }
+    if let Some(events) = call["events"].as_array_mut() {
+        events.retain(|e| e["kind"] != "turn_timings");
+        for e in events {
+            e["at"] = Value::Null;
+        }
+    }
+    call["duration_secs"] = Value::Null;
+    log
+}
+
+#[test]
+fn the_fixture_suite_passes_twice_with_the_same_call_logs() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio-fixtures");
+    let mut runs = Vec::new();
+    for run in ["first", "second"] {
+        let out = scratch(&format!("replay-{run}"));
+        let result = kefu()
+            .arg("replay")
+            .arg(&fixtures)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        println!("{stdout}");
+        assert!(
+            result.status.success(),
+            "{run} replay failed:\n{stdout}\n{stderr}"
+        );
+        assert!(stdout.contains(" 0 failed"), "{stdout}");
+        runs.push(out);
+    }
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&runs[0]).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let read = |p: &Path| -> Value {
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+        };
+        let first = stable(read(&path));
+        let second = stable(read(&runs[1].join(path.file_name().unwrap())));
+        assert_eq!(first, second, "{} differs between runs", path.display());
+        // The stereo recording holds both sides.
+        let wav = kefu::audio::wav::read_channels(&path.with_extension("wav")).unwrap();
+        assert_eq!(wav.channels.len(), 2);
+        compared += 1;
+    }
+    assert!(compared >= 16, "only {compared} fixtures replayed");
+}
+
+#[test]
+fn a_corrupt_recording_is_named_in_a_clear_error() {
+    let dir = scratch("replay-corrupt");
+    std::fs::write(dir.join("broken.wav"), b"RIFF\x10\x00\x00\x00WAVEjunkjunk").unwrap();
+    std::fs::write(dir.join("broken.yaml"), "description: a broken recording\n").unwrap();
+    let result = kefu()
+        .arg("replay")
+        .arg(dir.join("broken.yaml"))
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!result.status.success());
+    assert!(stderr.contains("broken.wav"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_mistyped_expectation_is_refused_with_its_name() {
+    let dir = scratch("replay-typo");
+    std::fs::write(dir.join("typo.yaml"), "expect:\n  turnz: []\n").unwrap();
+    let result = kefu().arg("replay").arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!result.status.success());
+    assert!(
+        stderr.contains("typo.yaml") && stderr.contains("turnz"),
+        "{stderr}"
+    );
+}
