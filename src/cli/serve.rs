@@ -36,8 +36,9 @@ pub fn run(config: &Config) -> Result<()> {
     if let Some(door) = door {
         state = state.with_webrtc(door);
     }
+    let shared = engines.clone();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&config.server.http_bind)
             .await
             .with_context(|| format!("cannot listen on {} (set [server] http_bind)", config.server.http_bind))?;
@@ -67,7 +68,14 @@ pub fn run(config: &Config) -> Result<()> {
         }
         tracing::info!("server stopped");
         Ok(())
-    })
+    });
+    // Speech still being made for calls that just ended must finish before native libraries unload.
+    if let Some(engines) = shared
+        && !engines.wait_idle(Duration::from_secs(10))
+    {
+        tracing::warn!("engine jobs still running at exit");
+    }
+    served
 }
 
 async fn shutdown_signal() {
