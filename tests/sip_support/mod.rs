@@ -69,7 +69,7 @@ impl Kefu {
         // A window of RTP ports per instance; taken ports are skipped anyway.
         let rtp_min = 20_000 + (port % 200) * 100;
         let config = format!(
-            "[server]\nhttp_bind = \"127.0.0.1:{http}\"\n\n[sip]\nbind = \"127.0.0.1\"\nport = {port}\n\
+            "[server]\nhttp_bind = \"127.0.0.1:{http}\"\n\n[webrtc]\nenabled = false\n\n[sip]\nbind = \"127.0.0.1\"\nport = {port}\n\
              rtp_port_min = {rtp_min}\nrtp_port_max = {}\ncall_log_dir = \"{}\"\n{sip_settings}\n",
             rtp_min + 99,
             call_logs.display()

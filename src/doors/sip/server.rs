@@ -334,6 +334,8 @@ impl Door {
             Err(refusal) => {
                 self.stats.refused.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(%call_id, status = %refusal.status, why = %refusal.why, "INVITE refused");
+                // The refusal's transaction lingers for its ACK: the place is free at once.
+                drop(permit);
                 refuse(tx, refusal.status, refusal.headers).await;
                 return;
             }
@@ -342,6 +344,7 @@ impl Door {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(%call_id, error = %e, "no RTP port for the call: 503");
+                drop(permit);
                 refuse(tx, StatusCode::ServiceUnavailable, Vec::new()).await;
                 return;
             }
@@ -364,6 +367,7 @@ impl Door {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::warn!(%call_id, error = %e, "cannot create the dialog: 500");
+                    drop(permit);
                     refuse(tx, StatusCode::ServerInternalError, Vec::new()).await;
                     return;
                 }
