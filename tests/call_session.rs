@@ -603,6 +603,50 @@ fn noise_during_playback_resumes_it() {
 }
 
 #[test]
+fn a_slow_transcript_does_not_leave_the_bot_paused() {
+    for (text, is_words) in [("Uh-huh.", false), ("Wait, I want a refund.", true)] {
+        let mut call = Call::new();
+        call.speech_ms = 8000;
+        call.asr_frames = 150; // 3 s of ASR: far slower than the 1 s the bot waits
+        into_greeting(&mut call, 800);
+        call.transcripts.push_back((text.into(), Lang::En));
+        call.speak(400);
+        let paused = call
+            .first_k(|a| matches!(a, Action::PausePlayback))
+            .expect("paused");
+        call.until(2000, "resume", |a| matches!(a, Action::ResumePlayback));
+        let resumed = call
+            .first_k(|a| matches!(a, Action::ResumePlayback))
+            .unwrap();
+        // Paused once speech is confirmed (its 3rd frame); 400 ms of speech and 300 ms of silence end the
+        // utterance, then 1000 ms pass without a transcript.
+        assert_eq!(
+            resumed - paused,
+            (400 + 300 + 1000) / MS_PER_FRAME - 3,
+            "{text}"
+        );
+        call.silence(3000);
+        if is_words {
+            assert_eq!(
+                call.understood(),
+                vec![UserTurn::Text(text.into(), Lang::En)],
+                "real words still get their answer"
+            );
+            assert!(
+                call.first_k(|a| matches!(a, Action::StopPlayback))
+                    .is_some()
+            );
+        } else {
+            assert!(
+                call.understood().is_empty(),
+                "a late backchannel is not a turn"
+            );
+            assert_eq!(call.count(|a| matches!(a, Action::StopPlayback)), 0);
+        }
+    }
+}
+
+#[test]
 fn real_words_stop_the_reply_and_start_a_turn() {
     let mut call = Call::new();
     into_greeting(&mut call, 500);

@@ -130,6 +130,7 @@ fn a_live_call_greets_and_answers_a_typed_question() {
     );
 
     let log = call.finish(Instant::now());
+    assert!(engines.wait_idle(Duration::from_secs(60)));
     assert_eq!(log.end, "caller_hangup");
     assert_eq!(log.turns.len(), 1);
     assert_eq!(log.turns[0].input, "typed");
@@ -169,6 +170,7 @@ fn a_live_call_hears_spoken_words() {
         heard.caller_said
     );
     let log = call.finish(Instant::now());
+    assert!(engines.wait_idle(Duration::from_secs(60)));
     assert_eq!(log.turns[0].input, "speech");
     assert!(log.turns[0].start.is_some() && log.turns[0].end.is_some());
 }

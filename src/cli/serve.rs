@@ -1,25 +1,33 @@
-//! `kefu serve`: the HTTP server (voice-chat page and WebRTC door, chat API).
+//! `kefu serve`: the HTTP server (voice-chat page and WebRTC door, chat API) and the phone line (SIP).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use kefu::config::Config;
+use kefu::doors::sip::{EngineCalls, SipServer};
 use kefu::doors::webrtc::WebRtcDoor;
 use kefu::pipeline::Engines;
 use kefu::web::{self, AppState};
 
 /// Serves until Ctrl-C or SIGTERM.
 pub fn run(config: &Config) -> Result<()> {
-    // Voice calls need the speech engines; the chat API shares their dialogue engine.
-    let (engine, door) = if config.webrtc.enabled {
-        let engines = Engines::load(config)
-            .context("loading the speech engines for voice calls (or set [webrtc] enabled = false for text only)")?;
-        let door = WebRtcDoor::new(engines.clone(), config.webrtc.clone());
-        (engines.dialogue().clone(), Some(door))
+    // Voice calls (browser or phone) need the speech engines; the chat API shares their dialogue engine.
+    let engines = if config.webrtc.enabled || config.sip.enabled {
+        Some(Engines::load(config).context(
+            "loading the speech engines for voice calls (or set [webrtc] and [sip] enabled = false for text only)",
+        )?)
     } else {
-        (Arc::new(super::chat::open_engine(config)?), None)
+        None
     };
+    let engine = match &engines {
+        Some(engines) => engines.dialogue().clone(),
+        None => Arc::new(super::chat::open_engine(config)?),
+    };
+    let door = engines
+        .as_ref()
+        .filter(|_| config.webrtc.enabled)
+        .map(|engines| WebRtcDoor::new(engines.clone(), config.webrtc.clone()));
     let mut state = AppState::new(
         engine,
         Duration::from_secs(config.server.session_idle_secs),
@@ -28,12 +36,20 @@ pub fn run(config: &Config) -> Result<()> {
     if let Some(door) = door {
         state = state.with_webrtc(door);
     }
+    let shared = engines.clone();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&config.server.http_bind)
             .await
             .with_context(|| format!("cannot listen on {} (set [server] http_bind)", config.server.http_bind))?;
         tracing::info!(addr = %listener.local_addr()?, "kefu is serving: voice page at /, POST /api/chat, GET /healthz");
+        let phone = match engines.filter(|_| config.sip.enabled) {
+            Some(engines) => {
+                let calls = EngineCalls::new(engines, config.sip.call_log_dir.clone());
+                Some(SipServer::start(config.sip.clone(), Arc::new(calls)).await?)
+            }
+            None => None,
+        };
         let sessions = state.sessions.clone();
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -47,9 +63,19 @@ pub fn run(config: &Config) -> Result<()> {
         });
         axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         sweeper.abort();
+        if let Some(phone) = phone {
+            phone.shutdown().await;
+        }
         tracing::info!("server stopped");
         Ok(())
-    })
+    });
+    // Speech still being made for calls that just ended must finish before native libraries unload.
+    if let Some(engines) = shared
+        && !engines.wait_idle(Duration::from_secs(10))
+    {
+        tracing::warn!("engine jobs still running at exit");
+    }
+    served
 }
 
 async fn shutdown_signal() {

@@ -3,4 +3,5 @@
 
 pub mod mic;
 pub mod replay;
+pub mod sip;
 pub mod webrtc;

@@ -117,6 +117,12 @@ impl Engines {
         self.asr.model()
     }
 
+    /// Waits (at most `timeout`) for live calls' queued and running jobs to finish; true if they did. Call it
+    /// before the process exits: native inference cut off mid-run aborts the process.
+    pub fn wait_idle(&self, timeout: std::time::Duration) -> bool {
+        self.workers.get().is_none_or(|w| w.wait_idle(timeout))
+    }
+
     /// The worker pool for live calls, started on first use.
     pub(super) fn workers(self: &Arc<Self>) -> &Workers {
         self.workers

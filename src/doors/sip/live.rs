@@ -1,0 +1,124 @@
+//! The call engine behind the phone line: every answered call becomes a [`LiveCall`] on the shared
+//! [`Engines`], with the caller's number as its caller ID. Finished calls' logs can be written as JSON.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::call::Frame;
+use crate::dialogue::Channel;
+use crate::pipeline::{CallSpec, Control, Engines, LiveCall, UiEvent};
+
+use super::{CallHandler, Conversation, IncomingCall};
+
+/// Starts a [`LiveCall`] for each answered call.
+pub struct EngineCalls {
+    engines: Arc<Engines>,
+    log_dir: Option<PathBuf>,
+}
+
+impl EngineCalls {
+    /// Calls on `engines`; with `log_dir`, each finished call's log goes to `<log_dir>/<Call-ID>.json`.
+    pub fn new(engines: Arc<Engines>, log_dir: Option<PathBuf>) -> Self {
+        Self { engines, log_dir }
+    }
+}
+
+impl CallHandler for EngineCalls {
+    fn start(&self, call: &IncomingCall, now: Instant) -> Box<dyn Conversation> {
+        let spec = CallSpec {
+            channel: Channel::Phone,
+            caller: call.caller.as_ref().and_then(|c| c.number.clone()),
+            lang: None,
+        };
+        Box::new(EngineCall {
+            call: LiveCall::start(&self.engines, spec, now),
+            call_id: call.call_id.clone(),
+            log_dir: self.log_dir.clone(),
+            hangup: false,
+        })
+    }
+}
+
+struct EngineCall {
+    call: LiveCall,
+    call_id: String,
+    log_dir: Option<PathBuf>,
+    hangup: bool,
+}
+
+impl Conversation for EngineCall {
+    fn tick(&mut self, caller: Option<&Frame>, now: Instant) -> Frame {
+        self.call.tick(caller.map(|f| &f.samples()[..]), now)
+    }
+
+    fn dtmf(&mut self, digit: char, now: Instant) {
+        self.call.dtmf(digit, now);
+    }
+
+    fn hangup(&mut self, now: Instant) {
+        self.call.hangup(now);
+    }
+
+    fn wants_hangup(&mut self) -> bool {
+        while let Some(control) = self.call.poll_control() {
+            match control {
+                Control::Hangup => self.hangup = true,
+                Control::Escalate {
+                    reason, summary, ..
+                } => {
+                    // The phone line has no agent desk yet: the call stays with the bot.
+                    tracing::info!(call_id = %self.call_id, reason, summary, "the caller asked for a person");
+                }
+                Control::Event(UiEvent::CallerSaid { text, .. }) => {
+                    tracing::info!(call_id = %self.call_id, text, "caller said");
+                }
+                Control::Event(UiEvent::BotSaid { text, .. }) => {
+                    tracing::info!(call_id = %self.call_id, text, "bot said");
+                }
+                Control::Event(UiEvent::State(state)) => {
+                    tracing::debug!(call_id = %self.call_id, ?state, "call state");
+                }
+            }
+        }
+        self.hangup || self.call.is_ended()
+    }
+
+    fn finish(self: Box<Self>) {
+        let EngineCall {
+            call,
+            call_id,
+            log_dir,
+            ..
+        } = *self;
+        let log = call.finish(Instant::now());
+        tracing::info!(
+            %call_id,
+            end = log.end,
+            turns = log.turns.len(),
+            replies = log.replies.len(),
+            "call log"
+        );
+        let Some(dir) = log_dir else {
+            return;
+        };
+        let name: String = call_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = dir.join(format!("{name}.json"));
+        let written = std::fs::create_dir_all(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| serde_json::to_vec_pretty(&log).map_err(|e| e.to_string()))
+            .and_then(|json| std::fs::write(&path, json).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            tracing::warn!(%call_id, path = %path.display(), error = e, "cannot write the call log ([sip] call_log_dir)");
+        }
+    }
+}
