@@ -103,6 +103,10 @@ impl Replayer {
 
     /// Like [`Replayer::load`] with a Whisper model loaded elsewhere (benchmarks compare models).
     pub fn with_asr(config: &Config, asr: Arc<AsrEngine>) -> Result<Self, ReplayError> {
+        let mut config = config.clone();
+        // A recording holds the caller alone: there is no echo of the bot to guard against, and the guard would
+        // take a caller talking over a loud reply for echo.
+        config.call.echo.enabled = false;
         let vad =
             VadModel::load(&vad::model_path(&config.models.dir)).map_err(PipelineError::from)?;
         let tts = TtsEngine::load(&config.models.dir, &config.tts).map_err(PipelineError::from)?;
@@ -117,7 +121,7 @@ impl Replayer {
             vad: Arc::new(vad),
             nlu,
             kb,
-            config: config.clone(),
+            config,
         })
     }
 
