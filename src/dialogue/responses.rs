@@ -127,6 +127,10 @@ pub enum Msg {
     EscalateNeedsHuman,
     /// {order}
     ParkedAction,
+    /// An engine failed before the greeting: the call cannot go on.
+    ServiceDown,
+    /// An engine failed on a caller's turn.
+    TurnFailed,
 }
 
 /// (en variants, zh variants) of a message.
@@ -578,6 +582,16 @@ fn templates(msg: Msg) -> (&'static [&'static str], &'static [&'static str]) {
             &["这个问题需要人工处理，正在为您转接。"],
         ),
         ParkedAction => (&["I've left {order} as it was."], &["{order}先保持原样。"]),
+        ServiceDown => (
+            &[
+                "Sorry, our service is having a technical problem right now. Please call again in a few minutes. Goodbye.",
+            ],
+            &["抱歉，系统暂时出现故障，请几分钟后再来电。再见。"],
+        ),
+        TurnFailed => (
+            &["Sorry, something went wrong on our side. Could you say that again?"],
+            &["抱歉，系统刚才出了点问题，请您再说一遍好吗？"],
+        ),
     }
 }
 

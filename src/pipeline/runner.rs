@@ -10,6 +10,7 @@ use crate::call::{
     Action, CallEvent, CallSession, EscalateReason, EventKind, Frame, Input, ListenMode, ReplyEnd,
     ReplyId, TurnId, UserTurn,
 };
+use crate::dialogue::responses::{Msg, render};
 use crate::dialogue::{Conversation, Expect, Outcome, Reply, UserInput};
 use crate::lang::Lang;
 use crate::speech::asr::LanguageChoice;
@@ -192,7 +193,7 @@ impl CallRunner {
                 self.feed(
                     Input::Reply {
                         turn: TurnId::GREETING,
-                        text: apology(lang, true).into(),
+                        text: render(Msg::ServiceDown, lang, &[], 0),
                         lang,
                         listen: ListenMode::Open,
                         end: ReplyEnd::Hangup,
@@ -237,7 +238,7 @@ impl CallRunner {
                     Err(_) => self.feed(
                         Input::Reply {
                             turn,
-                            text: apology(lang, false).into(),
+                            text: render(Msg::TurnFailed, lang, &[], 0),
                             lang,
                             listen: ListenMode::Open,
                             end: ReplyEnd::Continue,
@@ -450,17 +451,5 @@ fn listen_mode(expect: Expect) -> ListenMode {
         Expect::OrderNumber | Expect::Phone => ListenMode::Digits,
         Expect::Address => ListenMode::Address,
         Expect::Open | Expect::Choice => ListenMode::Open,
-    }
-}
-
-/// What the bot says when an engine failed: honest, short, and (at the start of a call) a goodbye.
-fn apology(lang: Lang, at_start: bool) -> &'static str {
-    match (lang, at_start) {
-        (Lang::En, true) => {
-            "Sorry, our service is having a technical problem right now. Please call again in a few minutes. Goodbye."
-        }
-        (Lang::Zh, true) => "抱歉，系统暂时出现故障，请几分钟后再来电。再见。",
-        (Lang::En, false) => "Sorry, something went wrong on our side. Could you say that again?",
-        (Lang::Zh, false) => "抱歉，系统刚才出了点问题，请您再说一遍好吗？",
     }
 }
