@@ -95,8 +95,8 @@ fn spoken_form_normalises_both_sides_alike() {
 }
 
 #[test]
-#[ignore = "open: Kokoro jm_kumo reaches 77% character accuracy here, the target is 90% (mostly tones heard \
-            wrong: 发货 as 发火, 包裹 as 报告); run with --ignored to measure"]
+#[ignore = "open: Whisper base gets 77.2% of the characters from jm_kumo (82.7% from jf_nezumi+jm_kumo), the \
+            target is 90% (mostly tones heard wrong: 发货 as 发火, 预计 as 与既); run with --ignored to measure"]
 fn whisper_base_understands_the_kokoro_mandarin_voice() {
     let cfg = Config::load(None).unwrap();
     let models = &cfg.models.dir;
@@ -111,7 +111,10 @@ fn whisper_base_understands_the_kokoro_mandarin_voice() {
         );
     }
     let tts = TtsEngine::load(models, &cfg.tts).unwrap();
-    assert_eq!(tts.voice(Lang::Zh).name(), "kokoro:jm_kumo");
+    assert!(
+        tts.voice(Lang::Zh).name().starts_with("kokoro:"),
+        "Kokoro is not fetched: run: kefu models fetch"
+    );
     let asr = AsrEngine::load(
         models,
         &AsrConfig {
