@@ -261,10 +261,11 @@ fn prompts_come_from_the_cache_without_synthesising() {
 }
 
 #[test]
-fn missing_piper_model_falls_back_to_espeak() {
+fn missing_neural_models_fall_back_to_espeak() {
     let empty = tempfile::tempdir().unwrap();
     let engine = TtsEngine::load(empty.path(), &TtsConfig::default()).unwrap();
     assert_eq!(engine.voice(Lang::En).name(), "espeak:en-us");
+    assert_eq!(engine.voice(Lang::Zh).name(), "espeak:cmn-latn-pinyin");
     let err = PiperVoice::load(
         "piper-joe",
         Lang::En,
