@@ -134,24 +134,37 @@ impl Default for AsrConfig {
 pub struct TtsConfig {
     /// English voice: `piper-joe` (neural) or `espeak` (fallback).
     pub en_voice: String,
-    /// Mandarin voice: `espeak` until a neural Mandarin voice is installed.
+    /// Mandarin voice: `kokoro` (neural; espeak-ng until it is fetched) or `espeak`.
     pub zh_voice: String,
+    /// Kokoro voice style: `jm_kumo`, `jf_nezumi`, `jf_alpha`, `jf_gongitsune`, `jf_tebukuro`, or styles joined
+    /// by `+` to average them (`jf_nezumi+jm_kumo`).
+    pub kokoro_voice: String,
     /// Speaking rate multiplier (1.0 = the voice's natural rate).
     pub speed: f32,
     /// CPU threads for synthesis.
     pub threads: usize,
     /// espeak-ng phoneme data (Debian package `espeak-ng-data`), used by espeak and to phonemize Piper voices.
     pub espeak_data: PathBuf,
+    /// Piper (VITS) timbre/pitch sampling noise. 0 (default): the same text always gives the same audio.
+    pub noise_scale: f32,
+    /// Piper (VITS) phoneme-duration sampling noise. 0 (default) likewise.
+    pub noise_scale_w: f32,
+    /// Piper (VITS) duration multiplier (> 1 is slower), on top of `speed`.
+    pub length_scale: f32,
 }
 
 impl Default for TtsConfig {
     fn default() -> Self {
         Self {
             en_voice: "piper-joe".into(),
-            zh_voice: "espeak".into(),
+            zh_voice: "kokoro".into(),
+            kokoro_voice: "jm_kumo".into(),
             speed: 1.0,
             threads: 1,
             espeak_data: PathBuf::from("/usr/lib/x86_64-linux-gnu/espeak-ng-data"),
+            noise_scale: 0.0,
+            noise_scale_w: 0.0,
+            length_scale: 1.0,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Speech synthesis with the real voices: Piper (sherpa-onnx) and espeak-ng.
+//! Speech synthesis with the real voices: Piper (VITS on ONNX Runtime, espeak-ng phonemes) and espeak-ng.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use kefu::config::{Config, TtsConfig};
 use kefu::lang::Lang;
 use kefu::models::piper_voice::{self, prepare_piper_voice};
 use kefu::speech::tts::espeak::EspeakVoice;
-use kefu::speech::tts::piper::PiperVoice;
+use kefu::speech::tts::piper::{PiperVoice, VitsScales};
 use kefu::speech::tts::{TtsEngine, TtsError, Voice, sentences};
 
 fn config() -> Config {
@@ -52,6 +52,50 @@ fn piper_speaks_a_sentence_of_plausible_length() {
         "speed 1.5 is not shorter"
     );
     assert!(voice.synthesize(" \0 ", 1.0).unwrap().is_empty());
+}
+
+#[test]
+fn piper_gives_identical_audio_for_identical_text_by_default() {
+    let espeak_data = config().tts.espeak_data;
+    let voice = PiperVoice::load("piper-joe", Lang::En, &piper_dir(), &espeak_data, 1).unwrap();
+    let text = "Your refund of 25 dollars was approved, and it will reach your card on Monday.";
+    let first = voice.synthesize(text, 1.0).unwrap();
+    assert!(rms(&first) > 0.02);
+    for _ in 0..2 {
+        assert!(
+            voice.synthesize(text, 1.0).unwrap() == first,
+            "output changed"
+        );
+    }
+    // A voice loaded again (another process, another day) says it the same way.
+    let again = PiperVoice::load("piper-joe", Lang::En, &piper_dir(), &espeak_data, 1).unwrap();
+    assert!(again.synthesize(text, 1.0).unwrap() == first);
+
+    // Sampling noise, when configured, does vary the audio.
+    let noisy = again.with_scales(VitsScales {
+        noise: 0.667,
+        noise_w: 0.8,
+        length: 1.0,
+    });
+    assert!(noisy.synthesize(text, 1.0).unwrap() != noisy.synthesize(text, 1.0).unwrap());
+}
+
+#[test]
+fn config_scales_reach_the_piper_voice() {
+    let mut cfg = config();
+    cfg.tts.length_scale = 1.5;
+    let slow = TtsEngine::load(&cfg.models.dir, &cfg.tts).unwrap();
+    let normal = TtsEngine::load(&cfg.models.dir, &config().tts).unwrap();
+    let len = |engine: &TtsEngine| {
+        engine
+            .speak("Thanks for waiting.", Lang::En)
+            .map(|c| c.unwrap().samples.len())
+            .sum::<usize>()
+    };
+    assert!(
+        len(&slow) > len(&normal) * 13 / 10,
+        "length_scale 1.5 is not slower"
+    );
 }
 
 #[test]
@@ -217,10 +261,11 @@ fn prompts_come_from_the_cache_without_synthesising() {
 }
 
 #[test]
-fn missing_piper_model_falls_back_to_espeak() {
+fn missing_neural_models_fall_back_to_espeak() {
     let empty = tempfile::tempdir().unwrap();
     let engine = TtsEngine::load(empty.path(), &TtsConfig::default()).unwrap();
     assert_eq!(engine.voice(Lang::En).name(), "espeak:en-us");
+    assert_eq!(engine.voice(Lang::Zh).name(), "espeak:cmn-latn-pinyin");
     let err = PiperVoice::load(
         "piper-joe",
         Lang::En,
@@ -238,19 +283,28 @@ fn missing_piper_model_falls_back_to_espeak() {
 fn bad_models_and_config_are_clear_errors_not_crashes() {
     let dir = tempfile::tempdir().unwrap();
     let espeak_data = TtsConfig::default().espeak_data;
-    std::fs::write(dir.path().join("tokens.txt"), "_ 0\n").unwrap();
-    // A valid ONNX model without sherpa-onnx's metadata (sherpa-onnx would exit the process on it).
+    std::fs::copy(
+        piper_dir().join("model.onnx.json"),
+        dir.path().join("model.onnx.json"),
+    )
+    .unwrap();
+    // A valid ONNX model that is not a voice.
     let vad = kefu::speech::vad::model_path(&config().models.dir);
     std::fs::copy(&vad, dir.path().join("model.onnx")).unwrap();
     let err = PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1)
         .err()
         .unwrap();
-    assert!(err.to_string().contains("metadata"), "{err}");
+    assert!(err.to_string().contains("not a Piper voice"), "{err}");
     std::fs::write(dir.path().join("model.onnx"), b"garbage").unwrap();
     assert!(matches!(
         PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1),
         Err(TtsError::Load { .. })
     ));
+    std::fs::write(dir.path().join("model.onnx.json"), b"{\"audio\": 1}").unwrap();
+    let err = PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("phoneme_id_map"), "{err}");
 
     let no_data = PiperVoice::load(
         "piper-joe",

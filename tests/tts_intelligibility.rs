@@ -31,7 +31,7 @@ fn words(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn whisper_understands_piper_english_and_hears_mandarin_from_espeak() {
+fn whisper_understands_piper_english_and_hears_the_mandarin_voice() {
     let cfg = Config::load(None).unwrap();
     let models = &cfg.models.dir;
     for path in [
@@ -54,22 +54,15 @@ fn whisper_understands_piper_english_and_hears_mandarin_from_espeak() {
         prompt: None,
     };
 
-    // Piper samples noise, so a word may be misheard now and then ("shipped" as "shit"): require most of them.
+    // Piper's default output is repeatable and keeps sentence-final consonants: every word is heard.
     let en = "Your order has shipped. It will arrive on Friday.";
     let heard = asr.transcribe(&say(&tts, en, Lang::En), &auto).unwrap();
     assert_eq!(heard.lang, Lang::En, "{heard:?}");
-    let said = words(en);
-    let got = words(&heard.text);
-    let recalled = said.iter().filter(|w| got.contains(w)).count();
-    assert!(
-        recalled * 10 >= said.len() * 8,
-        "{recalled}/{} words in {:?}",
-        said.len(),
-        heard.text
-    );
+    assert_eq!(words(&heard.text), words(en), "{:?}", heard.text);
 
-    // espeak-ng Mandarin is robotic (Whisper base gets about a third of it): require the language and a few
-    // of the characters, not the sentence.
+    // Whichever Mandarin voice is configured (Kokoro, or espeak-ng when it is not fetched; espeak is robotic and
+    // Whisper base gets about a third of it): require the language and a few of the characters. Kokoro's
+    // accuracy is measured in tests/tts_mandarin.rs.
     let zh = "您好，您的订单已经发货了。";
     let heard = asr.transcribe(&say(&tts, zh, Lang::Zh), &auto).unwrap();
     assert_eq!(heard.lang, Lang::Zh, "{heard:?}");

@@ -91,6 +91,14 @@ impl<'a> Fetcher<'a> {
             }
             Build::WhisperGgml => build_whisper(spec, &staging, &dir)?,
             Build::PiperVoice => build_piper_voice(spec, &staging, &dir)?,
+            Build::KokoroVoice => {
+                super::kokoro_voice::prepare_kokoro(&staging, &dir).map_err(|source| {
+                    ModelError::Convert {
+                        model: spec.name.clone(),
+                        source,
+                    }
+                })?
+            }
             Build::System => unreachable!("system models return above"),
         }
         if spec.build != Build::PiperVoice {

@@ -26,6 +26,8 @@ pub enum Build {
     WhisperGgml,
     /// Piper voice → sherpa-onnx voice folder.
     PiperVoice,
+    /// Kokoro model parts, vocabulary and `.npz` voice styles → the Kokoro voice folder.
+    KokoroVoice,
     /// Installed by a system package.
     System,
 }
@@ -175,6 +177,7 @@ mod tests {
             "silero-vad",
             "piper-joe",
             "espeak-ng-data",
+            "kokoro",
         ] {
             m.get(name).unwrap();
         }

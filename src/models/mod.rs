@@ -9,6 +9,7 @@ pub mod ct2;
 pub mod fetch;
 pub mod ggml;
 pub mod integrity;
+pub mod kokoro_voice;
 pub mod manifest;
 pub mod npy;
 mod pip;

@@ -35,6 +35,20 @@ pub fn read_npz_f32(path: &Path, key: &str) -> Result<F32Array, FormatError> {
     })
 }
 
+/// The names of the arrays in the `.npz` file at `path` (member names without `.npy`), in archive order.
+pub fn npz_names(path: &Path) -> Result<Vec<String>, FormatError> {
+    let file = std::fs::File::open(path).map_err(|e| FormatError::io(path, e))?;
+    let zip = zip::ZipArchive::new(file).map_err(|e| FormatError::Invalid {
+        path: path.to_path_buf(),
+        reason: format!("not a zip archive: {e}"),
+    })?;
+    Ok(zip
+        .file_names()
+        .filter_map(|n| n.strip_suffix(".npy"))
+        .map(str::to_string)
+        .collect())
+}
+
 /// Parses one `.npy` file holding `<f4` data in C order.
 pub fn parse_npy_f32(bytes: &[u8]) -> Result<F32Array, String> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {

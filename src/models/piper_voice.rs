@@ -5,6 +5,10 @@
 //! model's metadata and exits the process if a required key is missing, so the keys are checked before loading.
 //! The entries are appended as `ModelProto.metadata_props` (field 14): protobuf merges repeated fields appended
 //! after a message's last byte, so no protobuf library is needed.
+//!
+//! The same way, the phoneme durations the model computes inside (the output of its one `Ceil` node,
+//! `w_ceil` in VITS) become a second graph output: kefu's Piper voice uses them to find where a sentence ends in
+//! the audio (see `speech::tts::piper_ids`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -87,6 +91,18 @@ pub fn prepare_piper_voice(
             appended.extend(metadata_entry(key, value));
         }
     }
+    let graph = read_graph_bytes(&model_bytes).map_err(|reason| PiperVoiceError::Onnx {
+        path: onnx.to_path_buf(),
+        reason,
+    })?;
+    match graph.durations_output() {
+        Some(name) if !graph.outputs.contains(&name) => appended.extend(graph_output(&name)),
+        Some(_) => {}
+        None => tracing::warn!(
+            "{}: no single Ceil node (phoneme durations) found; sentence ends cannot be cut precisely",
+            onnx.display()
+        ),
+    }
 
     std::fs::create_dir_all(out_dir).map_err(|source| PiperVoiceError::Write {
         path: out_dir.to_path_buf(),
@@ -139,6 +155,118 @@ pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>, PiperVoice
 }
 
 const METADATA_FIELD: u64 = 14;
+const GRAPH_FIELD: u64 = 7;
+const GRAPH_NODE_FIELD: u64 = 1;
+const GRAPH_OUTPUT_FIELD: u64 = 12;
+const NODE_OUTPUT_FIELD: u64 = 2;
+const NODE_OP_TYPE_FIELD: u64 = 4;
+const VALUE_INFO_NAME_FIELD: u64 = 1;
+
+/// What [`read_graph_bytes`] finds in a model's graph.
+#[derive(Debug, Default)]
+struct GraphSummary {
+    /// The graph's output names.
+    outputs: Vec<String>,
+    /// The first output of every `Ceil` node.
+    ceil_outputs: Vec<String>,
+}
+
+impl GraphSummary {
+    /// The durations tensor: the output of the graph's only `Ceil` node.
+    fn durations_output(&self) -> Option<String> {
+        match self.ceil_outputs.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Calls `f(field, bytes)` for every length-delimited field of a serialized message.
+fn for_each_len_field(
+    bytes: &[u8],
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let tag = read_varint(bytes, &mut pos)?;
+        match tag & 7 {
+            WIRE_VARINT => {
+                read_varint(bytes, &mut pos)?;
+            }
+            WIRE_FIXED64 => pos = skip(bytes, pos, 8)?,
+            WIRE_FIXED32 => pos = skip(bytes, pos, 4)?,
+            WIRE_LEN => {
+                let len = usize::try_from(read_varint(bytes, &mut pos)?)
+                    .map_err(|_| "field length overflows".to_string())?;
+                let end = skip(bytes, pos, len)?;
+                f(tag >> 3, &bytes[pos..end])?;
+                pos = end;
+            }
+            other => return Err(format!("unsupported wire type {other} at byte {pos}")),
+        }
+    }
+    Ok(())
+}
+
+/// Reads the graph outputs and `Ceil` node outputs of a serialized `ModelProto` (every `graph` field, merged as
+/// protobuf does).
+fn read_graph_bytes(bytes: &[u8]) -> Result<GraphSummary, String> {
+    let mut summary = GraphSummary::default();
+    for_each_len_field(bytes, |field, graph| {
+        if field != GRAPH_FIELD {
+            return Ok(());
+        }
+        for_each_len_field(graph, |field, item| {
+            match field {
+                GRAPH_NODE_FIELD => {
+                    let (mut op, mut first_output) = (String::new(), None);
+                    for_each_len_field(item, |field, value| {
+                        let text = || String::from_utf8_lossy(value).into_owned();
+                        match field {
+                            NODE_OUTPUT_FIELD if first_output.is_none() => {
+                                first_output = Some(text())
+                            }
+                            NODE_OP_TYPE_FIELD => op = text(),
+                            _ => {}
+                        }
+                        Ok(())
+                    })?;
+                    if op == "Ceil"
+                        && let Some(output) = first_output
+                    {
+                        summary.ceil_outputs.push(output);
+                    }
+                }
+                GRAPH_OUTPUT_FIELD => for_each_len_field(item, |field, value| {
+                    if field == VALUE_INFO_NAME_FIELD {
+                        summary
+                            .outputs
+                            .push(String::from_utf8_lossy(value).into_owned());
+                    }
+                    Ok(())
+                })?,
+                _ => {}
+            }
+            Ok(())
+        })
+    })?;
+    Ok(summary)
+}
+
+/// A serialized `graph { output { name } }` fragment that, appended to a model, adds `name` as a graph output.
+fn graph_output(name: &str) -> Vec<u8> {
+    let mut value_info = Vec::new();
+    write_string_field(&mut value_info, VALUE_INFO_NAME_FIELD, name);
+    let mut graph = Vec::new();
+    write_varint(&mut graph, (GRAPH_OUTPUT_FIELD << 3) | WIRE_LEN);
+    write_varint(&mut graph, value_info.len() as u64);
+    graph.extend(value_info);
+    let mut field = Vec::new();
+    write_varint(&mut field, (GRAPH_FIELD << 3) | WIRE_LEN);
+    write_varint(&mut field, graph.len() as u64);
+    field.extend(graph);
+    field
+}
 const WIRE_VARINT: u64 = 0;
 const WIRE_FIXED64: u64 = 1;
 const WIRE_LEN: u64 = 2;
@@ -281,6 +409,35 @@ mod tests {
                 .unwrap_err()
                 .contains("truncated")
         );
+    }
+
+    #[test]
+    fn durations_output_is_found_and_added_once() {
+        // graph { node { output: "/Ceil_output_0", op_type: "Ceil" } output { name: "output" } }
+        let mut node = Vec::new();
+        write_string_field(&mut node, NODE_OUTPUT_FIELD, "/Ceil_output_0");
+        write_string_field(&mut node, NODE_OP_TYPE_FIELD, "Ceil");
+        let mut graph = Vec::new();
+        write_varint(&mut graph, (GRAPH_NODE_FIELD << 3) | WIRE_LEN);
+        write_varint(&mut graph, node.len() as u64);
+        graph.extend(node);
+        let mut output = Vec::new();
+        write_string_field(&mut output, VALUE_INFO_NAME_FIELD, "output");
+        write_varint(&mut graph, (GRAPH_OUTPUT_FIELD << 3) | WIRE_LEN);
+        write_varint(&mut graph, output.len() as u64);
+        graph.extend(output);
+        let mut model = vec![0x08, 0x08];
+        write_varint(&mut model, (GRAPH_FIELD << 3) | WIRE_LEN);
+        write_varint(&mut model, graph.len() as u64);
+        model.extend(graph);
+
+        let summary = read_graph_bytes(&model).unwrap();
+        assert_eq!(summary.outputs, ["output"]);
+        let durations = summary.durations_output().unwrap();
+        assert_eq!(durations, "/Ceil_output_0");
+        model.extend(graph_output(&durations));
+        let merged = read_graph_bytes(&model).unwrap();
+        assert_eq!(merged.outputs, ["output", "/Ceil_output_0"]);
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub use evaluation::{Confusion, Evaluation, IntentScore, Prediction, Score};
 pub use intent::{Intent, UnknownIntent};
 pub use sentiment::score as sentiment_score;
 pub use spoken_digits::normalize_spoken_digits;
+pub use text::{jieba, to_simplified};
 
 use crate::lang::Lang;
 use classifier::{IntentModel, StoredModel};

