@@ -3,6 +3,7 @@
 //! Doors (SIP/RTP, WebRTC, replay, microphone, text) move bytes; the call core is a sans-IO state machine;
 //! shared engines (ASR, TTS, dialogue, store) are loaded once and used by every call.
 
+pub mod agents;
 pub mod audio;
 pub mod call;
 pub mod config;
