@@ -12,9 +12,8 @@ use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::platform::CancellationToken;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, Request, StatusCode};
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
-use super::Conversation;
 use super::config::SipConfig;
 use super::dtmf;
 use super::media::MediaSession;
@@ -22,6 +21,8 @@ use super::pacing::Pacer;
 use super::ports::RtpSockets;
 use super::sdp::{self, LocalDescription, SdpError, SessionDescription};
 use super::server::SipStats;
+use super::transfer::{Transfer, TransferOutcome};
+use super::{Conversation, Escalation};
 
 const FRAME: Duration = Duration::from_millis(20);
 /// Late frames sent back to back after a stall (up to half a second, which the caller's jitter buffer absorbs
@@ -40,6 +41,8 @@ pub enum EndReason {
     Shutdown,
     /// The caller's answer in the ACK had nothing we could use.
     BadAnswer,
+    /// The caller was transferred (REFER) and the target answered: our leg was no longer needed.
+    Transferred,
 }
 
 /// Everything one call's task owns.
@@ -57,6 +60,10 @@ pub struct CallTask {
     pub stats: Arc<SipStats>,
     /// Held for the call's lifetime: the call's place under `max_calls`.
     pub permit: OwnedSemaphorePermit,
+    /// A blind transfer in progress (`[sip] transfer_to`).
+    pub transfer: Option<Transfer>,
+    /// The final status of the transfer's REFER, when it comes (`None` inside: no answer).
+    pub refer_answer: Option<oneshot::Receiver<Option<u16>>>,
 }
 
 impl CallTask {
@@ -120,6 +127,14 @@ impl CallTask {
                         bye(&self.dialog, &self.call_id).await;
                         return EndReason::BotHungUp;
                     }
+                    if let Some(escalation) = self.conversation.take_escalation() {
+                        self.start_transfer(&escalation, now);
+                    }
+                    if let Some(outcome) = self.transfer.as_ref().and_then(|t| t.timed_out(now))
+                        && let Some(end) = self.transfer_ended(outcome, now).await
+                    {
+                        return end;
+                    }
                     if let Some(silent) = self.media.silent_for(now)
                         && silent >= rtp_timeout
                     {
@@ -149,6 +164,20 @@ impl CallTask {
                         self.media.on_rtcp(&rtcp_buf[..len], from, Instant::now());
                     }
                 }
+                answer = async {
+                    match self.refer_answer.as_mut() {
+                        Some(rx) => rx.await.ok().flatten(),
+                        None => std::future::pending().await,
+                    }
+                }, if self.refer_answer.is_some() => {
+                    self.refer_answer = None;
+                    let outcome = self.transfer.as_mut().and_then(|t| t.on_refer_answer(answer));
+                    if let Some(outcome) = outcome
+                        && let Some(end) = self.transfer_ended(outcome, Instant::now()).await
+                    {
+                        return end;
+                    }
+                }
                 state = self.states.recv() => {
                     let Some(state) = state else {
                         return EndReason::CallerHungUp;
@@ -156,6 +185,9 @@ impl CallTask {
                     match state {
                         DialogState::Terminated(_, reason) => {
                             tracing::debug!(call_id = %self.call_id, ?reason, "dialog terminated");
+                            if let Some(transfer) = &self.transfer {
+                                tracing::info!(call_id = %self.call_id, target = transfer.target(), "the caller hung up during the transfer");
+                            }
                             return match reason {
                                 TerminatedReason::Timeout => EndReason::NoAck,
                                 TerminatedReason::UasBye => EndReason::BotHungUp,
@@ -168,6 +200,11 @@ impl CallTask {
                         }
                         DialogState::Options(_, _, handle) => {
                             let _ = handle.reply(StatusCode::OK).await;
+                        }
+                        DialogState::Notify(_, request, handle) => {
+                            if let Some(end) = self.on_notify(&request, handle).await {
+                                return end;
+                            }
                         }
                         DialogState::Confirmed(..) if awaiting_ack_answer => {
                             awaiting_ack_answer = false;
@@ -184,6 +221,99 @@ impl CallTask {
                     tracing::info!(call_id = %self.call_id, grace_secs = grace.as_secs(), "shutting down: the call may finish first");
                     shutdown_deadline = Some(Instant::now() + grace);
                 }
+            }
+        }
+    }
+
+    /// Sends the caller to `[sip] transfer_to` with a REFER, if set and no transfer is running. The REFER's
+    /// answer arrives in `refer_answer`, its progress in NOTIFYs.
+    fn start_transfer(&mut self, escalation: &Escalation, now: Instant) {
+        let target = self.config.transfer_to.clone();
+        if target.is_empty() {
+            tracing::info!(call_id = %self.call_id, reason = escalation.reason, "no [sip] transfer_to: the bot keeps the caller");
+            return;
+        }
+        if self.transfer.is_some() {
+            return;
+        }
+        tracing::info!(call_id = %self.call_id, %target, reason = escalation.reason, "transferring the caller (REFER)");
+        let timeout = Duration::from_secs(self.config.transfer_timeout_secs);
+        self.transfer = Some(Transfer::new(&target, now, timeout));
+        let (answer, answer_rx) = oneshot::channel();
+        self.refer_answer = Some(answer_rx);
+        let dialog = self.dialog.clone();
+        let call_id = self.call_id.clone();
+        let referred_by = Header::Other("Referred-By".into(), format!("<{}>", self.local_uri()));
+        tokio::spawn(async move {
+            let refer_to = rsipstack::sip::ReferTo::new(format!("<{target}>"));
+            let status = match dialog.refer(refer_to, Some(vec![referred_by]), None).await {
+                Ok(response) => response.map(|r| u16::from(r.status_code)),
+                Err(e) => {
+                    tracing::info!(%call_id, error = %e, "REFER failed");
+                    None
+                }
+            };
+            let _ = answer.send(status);
+        });
+    }
+
+    /// Our own URI in this dialog (the caller's To).
+    fn local_uri(&self) -> String {
+        self.dialog
+            .initial_request()
+            .to_header()
+            .ok()
+            .and_then(|to| to.uri().ok())
+            .map(|uri| uri.to_string())
+            .unwrap_or_else(|| "sip:kefu@localhost".into())
+    }
+
+    /// A NOTIFY in the caller's dialog: the progress of our REFER (RFC 3515 §2.4.5).
+    async fn on_notify(
+        &mut self,
+        request: &Request,
+        handle: TransactionHandle,
+    ) -> Option<EndReason> {
+        let event = request.header_value("Event").unwrap_or_default();
+        let is_refer = event
+            .split(';')
+            .next()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("refer"));
+        let Some(transfer) = self.transfer.as_mut().filter(|_| is_refer) else {
+            let _ = handle.reply(StatusCode::CallTransactionDoesNotExist).await;
+            return None;
+        };
+        let state = request
+            .header_value("Subscription-State")
+            .unwrap_or_default();
+        let body = String::from_utf8_lossy(&request.body);
+        tracing::info!(call_id = %self.call_id, progress = body.lines().next().unwrap_or(""), subscription = state, "transfer progress");
+        let outcome = transfer.on_notify(&state, &body);
+        let _ = handle.reply(StatusCode::OK).await;
+        self.transfer_ended(outcome?, Instant::now()).await
+    }
+
+    /// Acts on a transfer's end: our leg ends after a success, the bot takes the caller back after a failure.
+    async fn transfer_ended(
+        &mut self,
+        outcome: TransferOutcome,
+        now: Instant,
+    ) -> Option<EndReason> {
+        let transfer = self.transfer.take()?;
+        self.refer_answer = None;
+        match outcome {
+            TransferOutcome::Transferred => {
+                tracing::info!(call_id = %self.call_id, target = transfer.target(), outcome = "transferred", "transfer done: ending our leg");
+                bye(&self.dialog, &self.call_id).await;
+                Some(EndReason::Transferred)
+            }
+            TransferOutcome::Failed(why) => {
+                self.stats
+                    .transfers_failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::info!(call_id = %self.call_id, target = transfer.target(), outcome = "transfer_failed", why, "transfer failed: back to the bot");
+                self.conversation.agent(false, now);
+                None
             }
         }
     }

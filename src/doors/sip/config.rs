@@ -49,6 +49,12 @@ pub struct SipConfig {
     /// Write each finished call's log here as `<Call-ID>.json` (transcripts, intents, digits, timings). Unset:
     /// the log is only kept in the store.
     pub call_log_dir: Option<PathBuf>,
+    /// Where a caller who asks for a person is sent by blind transfer (SIP REFER), e.g. the shop's own PBX
+    /// queue `sip:support@pbx.example.com`. Empty: no transfer (the bot keeps the call).
+    pub transfer_to: String,
+    /// A transfer with no final report from the caller's phone within this many seconds has failed: the bot
+    /// takes the caller back.
+    pub transfer_timeout_secs: u64,
 }
 
 impl Default for SipConfig {
@@ -72,6 +78,8 @@ impl Default for SipConfig {
             shutdown_grace_secs: 5,
             user_agent: concat!("kefu/", env!("CARGO_PKG_VERSION")).into(),
             call_log_dir: None,
+            transfer_to: String::new(),
+            transfer_timeout_secs: 30,
         }
     }
 }
@@ -91,6 +99,10 @@ pub enum SipConfigError {
     MaxCalls,
     #[error("[sip] neither udp nor tcp is enabled: enable one, or set enabled = false")]
     NoTransport,
+    #[error(
+        "[sip] transfer_to {0:?} is not a SIP URI: write it like \"sip:support@pbx.example.com\", or leave it empty"
+    )]
+    TransferTo(String),
 }
 
 impl SipConfig {
@@ -114,8 +126,18 @@ impl SipConfig {
         if self.enabled && !self.udp && !self.tcp {
             return Err(SipConfigError::NoTransport);
         }
+        if !self.transfer_to.is_empty() && !is_sip_uri(&self.transfer_to) {
+            return Err(SipConfigError::TransferTo(self.transfer_to.clone()));
+        }
         Ok(())
     }
+}
+
+/// A `sip:`/`sips:` URI with a host that the SIP parser reads.
+pub fn is_sip_uri(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    (lower.starts_with("sip:") || lower.starts_with("sips:"))
+        && rsipstack::sip::Uri::try_from(text).is_ok_and(|uri| !uri.host().to_string().is_empty())
 }
 
 #[cfg(test)]
@@ -153,6 +175,16 @@ mod tests {
         c.validate().unwrap();
         c.codecs.clear();
         assert!(c.validate().unwrap_err().to_string().contains("PCMU"));
+        c.codecs = vec![Codec::Pcmu];
+        c.transfer_to = "support desk".into();
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("transfer_to")
+        );
+        c.transfer_to = "sip:support@127.0.0.1:5070".into();
+        c.validate().unwrap();
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::call::Frame;
 use crate::dialogue::Channel;
 use crate::pipeline::{CallSpec, Control, Engines, LiveCall, UiEvent};
 
-use super::{CallHandler, Conversation, IncomingCall};
+use super::{CallHandler, Conversation, Escalation, IncomingCall};
 
 /// Starts a [`LiveCall`] for each answered call.
 pub struct EngineCalls {
@@ -36,6 +36,7 @@ impl CallHandler for EngineCalls {
             call_id: call.call_id.clone(),
             log_dir: self.log_dir.clone(),
             hangup: false,
+            escalation: None,
         })
     }
 }
@@ -45,6 +46,7 @@ struct EngineCall {
     call_id: String,
     log_dir: Option<PathBuf>,
     hangup: bool,
+    escalation: Option<Escalation>,
 }
 
 impl Conversation for EngineCall {
@@ -67,8 +69,8 @@ impl Conversation for EngineCall {
                 Control::Escalate {
                     reason, summary, ..
                 } => {
-                    // The phone line has no agent desk yet: the call stays with the bot.
                     tracing::info!(call_id = %self.call_id, reason, summary, "the caller asked for a person");
+                    self.escalation = Some(Escalation { reason, summary });
                 }
                 Control::Event(UiEvent::CallerSaid { text, .. }) => {
                     tracing::info!(call_id = %self.call_id, text, "caller said");
@@ -82,6 +84,14 @@ impl Conversation for EngineCall {
             }
         }
         self.hangup || self.call.is_ended()
+    }
+
+    fn take_escalation(&mut self) -> Option<Escalation> {
+        self.escalation.take()
+    }
+
+    fn agent(&mut self, joined: bool, now: Instant) {
+        self.call.agent(joined, now);
     }
 
     fn finish(self: Box<Self>) {

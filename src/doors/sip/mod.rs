@@ -22,6 +22,7 @@ pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
 pub mod server;
+pub mod transfer;
 pub mod validate;
 
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ pub use config::{SipConfig, SipConfigError};
 pub use identity::CallerId;
 pub use live::EngineCalls;
 pub use server::{SipServer, SipStats};
+pub use transfer::{Transfer, TransferOutcome};
 
 use crate::call::Frame;
 
@@ -68,8 +70,21 @@ pub trait Conversation: Send {
     fn hangup(&mut self, now: Instant);
     /// True once the conversation has ended the call itself; the door then sends BYE.
     fn wants_hangup(&mut self) -> bool;
+    /// The bot's request to hand the caller to a person (seen by the last `wants_hangup`), taken once.
+    fn take_escalation(&mut self) -> Option<Escalation>;
+    /// A person took the call (`true`), or the caller is back with the bot (`false`: the transfer failed or
+    /// the agent left).
+    fn agent(&mut self, joined: bool, now: Instant);
     /// Called once when the call is over, after the last `tick`.
     fn finish(self: Box<Self>);
+}
+
+/// The bot wants a person to take the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    pub reason: String,
+    /// What the caller wants, for the agent.
+    pub summary: String,
 }
 
 /// Starts a conversation for each answered call (never loads anything: that happened once, up front).

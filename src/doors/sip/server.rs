@@ -30,7 +30,7 @@ use super::validate::RequestValidator;
 use super::{CallHandler, CallerId, IncomingCall, SipError};
 
 /// Methods we answer (sent in `Allow`).
-const ALLOWED: [Method; 7] = [
+const ALLOWED: [Method; 8] = [
     Method::Invite,
     Method::Ack,
     Method::Bye,
@@ -38,6 +38,7 @@ const ALLOWED: [Method; 7] = [
     Method::Options,
     Method::Info,
     Method::Update,
+    Method::Notify,
 ];
 
 /// Counters of what the door did, for logs and load reports.
@@ -52,6 +53,10 @@ pub struct SipStats {
     pub ended_by_bot: AtomicU64,
     pub rtp_timeouts: AtomicU64,
     pub ended_other: AtomicU64,
+    /// Calls handed to `[sip] transfer_to` whose transfer succeeded.
+    pub transferred: AtomicU64,
+    /// Transfers that failed (the caller went back to the bot).
+    pub transfers_failed: AtomicU64,
 }
 
 impl SipStats {
@@ -60,6 +65,7 @@ impl SipStats {
             EndReason::CallerHungUp => &self.ended_by_caller,
             EndReason::BotHungUp => &self.ended_by_bot,
             EndReason::RtpTimeout => &self.rtp_timeouts,
+            EndReason::Transferred => &self.transferred,
             EndReason::NoAck | EndReason::Shutdown | EndReason::BadAnswer => &self.ended_other,
         };
         counter.fetch_add(1, Ordering::Relaxed);
@@ -72,7 +78,7 @@ impl SipStats {
     /// One line for the log.
     pub fn summary(&self) -> String {
         format!(
-            "{} INVITEs, {} answered, {} busy (503), {} refused (400, 415, 420, 488), {} cancelled; ended by caller {}, by bot {}, RTP timeout {}, other {}",
+            "{} INVITEs, {} answered, {} busy (503), {} refused (400, 415, 420, 488), {} cancelled; ended by caller {}, by bot {}, RTP timeout {}, transferred {} ({} transfers failed), other {}",
             Self::count(&self.invites),
             Self::count(&self.answered),
             Self::count(&self.busy),
@@ -81,6 +87,8 @@ impl SipStats {
             Self::count(&self.ended_by_caller),
             Self::count(&self.ended_by_bot),
             Self::count(&self.rtp_timeouts),
+            Self::count(&self.transferred),
+            Self::count(&self.transfers_failed),
             Self::count(&self.ended_other),
         )
     }
@@ -466,6 +474,8 @@ impl Door {
             shutdown: self.shutdown.clone(),
             stats: self.stats.clone(),
             permit,
+            transfer: None,
+            refer_answer: None,
         }
         .run()
         .await;
