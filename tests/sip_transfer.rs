@@ -99,7 +99,7 @@ fn without_transfer_to_the_bot_keeps_the_caller() {
     assert!(!run.status.success(), "no REFER was sent:\n{}", run.report);
     let log = kefu.log();
     assert!(
-        log.contains("no [sip] transfer_to: the bot keeps the caller"),
+        log.contains("no [sip] agent or transfer_to: the bot keeps the caller"),
         "{log}"
     );
 }

@@ -14,6 +14,8 @@ use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, Request, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
+use super::agent_leg::AgentDesk;
+use super::bridge::{AgentBridge, BridgeEvent};
 use super::config::SipConfig;
 use super::dtmf;
 use super::media::MediaSession;
@@ -23,6 +25,7 @@ use super::sdp::{self, LocalDescription, SdpError, SessionDescription};
 use super::server::SipStats;
 use super::transfer::{Transfer, TransferOutcome};
 use super::{Conversation, Escalation};
+use crate::call::Frame;
 
 const FRAME: Duration = Duration::from_millis(20);
 /// Late frames sent back to back after a stall (up to half a second, which the caller's jitter buffer absorbs
@@ -64,6 +67,10 @@ pub struct CallTask {
     pub transfer: Option<Transfer>,
     /// The final status of the transfer's REFER, when it comes (`None` inside: no answer).
     pub refer_answer: Option<oneshot::Receiver<Option<u16>>>,
+    /// Calls SIP agents (`[sip] agent`).
+    pub desk: AgentDesk,
+    /// The bridge to a SIP agent, while one rings or talks.
+    pub bridge: Option<AgentBridge>,
 }
 
 impl CallTask {
@@ -117,6 +124,7 @@ impl CallTask {
                         let at = now.checked_sub(FRAME * late).unwrap_or(now);
                         let heard = self.media.caller_frame();
                         let ours = self.conversation.tick(heard.as_ref(), at);
+                        let ours = self.bridged(heard.as_ref(), ours, at);
                         if let Some((packet, dest)) = self.media.packet_for(&ours)
                             && let Err(e) = self.sockets.rtp.send_to(&packet, dest).await
                         {
@@ -128,7 +136,7 @@ impl CallTask {
                         return EndReason::BotHungUp;
                     }
                     if let Some(escalation) = self.conversation.take_escalation() {
-                        self.start_transfer(&escalation, now);
+                        self.on_escalation(&escalation, now);
                     }
                     if let Some(outcome) = self.transfer.as_ref().and_then(|t| t.timed_out(now))
                         && let Some(end) = self.transfer_ended(outcome, now).await
@@ -225,15 +233,35 @@ impl CallTask {
         }
     }
 
-    /// Sends the caller to `[sip] transfer_to` with a REFER, if set and no transfer is running. The REFER's
-    /// answer arrives in `refer_answer`, its progress in NOTIFYs.
-    fn start_transfer(&mut self, escalation: &Escalation, now: Instant) {
-        let target = self.config.transfer_to.clone();
-        if target.is_empty() {
-            tracing::info!(call_id = %self.call_id, reason = escalation.reason, "no [sip] transfer_to: the bot keeps the caller");
+    /// Hands the caller to a person: the SIP agent of `[sip] agent`, else a transfer to `[sip] transfer_to`.
+    fn on_escalation(&mut self, escalation: &Escalation, now: Instant) {
+        if self.transfer.is_some() || self.bridge.is_some() {
             return;
         }
-        if self.transfer.is_some() {
+        let agent = self.config.agent.clone();
+        if !agent.is_empty() {
+            let caller = self
+                .dialog
+                .initial_request()
+                .from_header()
+                .map(|f| f.value().to_string())
+                .unwrap_or_default();
+            let number = caller
+                .split(['<', '>', ';'])
+                .find(|p| p.starts_with("sip"))
+                .unwrap_or(&caller)
+                .to_string();
+            let subject = format!("{number}: {}", escalation.summary.trim())
+                .trim_end_matches([':', ' '])
+                .to_string();
+            tracing::info!(call_id = %self.call_id, %agent, subject, "ringing a SIP agent");
+            let ring = Duration::from_secs(self.config.agent_ring_secs);
+            self.bridge = Some(AgentBridge::ring(&self.desk, &agent, &subject, ring));
+            return;
+        }
+        let target = self.config.transfer_to.clone();
+        if target.is_empty() {
+            tracing::info!(call_id = %self.call_id, reason = escalation.reason, "no [sip] agent or transfer_to: the bot keeps the caller");
             return;
         }
         tracing::info!(call_id = %self.call_id, %target, reason = escalation.reason, "transferring the caller (REFER)");
@@ -255,6 +283,33 @@ impl CallTask {
             };
             let _ = answer.send(status);
         });
+    }
+
+    /// The frame the caller hears while a SIP agent is rung or bridged; follows the agent's comings and goings.
+    fn bridged(&mut self, heard: Option<&Frame>, bot: Frame, now: Instant) -> Frame {
+        let Some(bridge) = self.bridge.as_mut() else {
+            return bot;
+        };
+        let (frame, event) = bridge.step(heard, bot);
+        let agent = bridge.agent().to_string();
+        match event {
+            None => {}
+            Some(BridgeEvent::Answered) => {
+                tracing::info!(call_id = %self.call_id, agent, outcome = "agent_answered", "bridged to the SIP agent");
+                self.conversation.agent(true, now);
+            }
+            Some(BridgeEvent::Failed(why)) => {
+                tracing::info!(call_id = %self.call_id, agent, outcome = "agent_unreachable", why, "SIP agent not reached: back to the bot");
+                self.bridge = None;
+                self.conversation.agent(false, now);
+            }
+            Some(BridgeEvent::Left) => {
+                tracing::info!(call_id = %self.call_id, agent, "the SIP agent hung up: back to the bot");
+                self.bridge = None;
+                self.conversation.agent(false, now);
+            }
+        }
+        frame
     }
 
     /// Our own URI in this dialog (the caller's To).

@@ -8,6 +8,8 @@
 //! [`validate`] (400 for malformed requests). [`server`] runs the listener, [`call`] one call, [`live`] puts the
 //! call engine (`pipeline::LiveCall`) behind each answered call.
 
+pub mod agent_leg;
+pub mod bridge;
 pub mod call;
 pub mod codec;
 pub mod config;
@@ -18,6 +20,7 @@ pub mod live;
 pub mod media;
 pub mod pacing;
 pub mod ports;
+pub mod registrar;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
@@ -28,6 +31,7 @@ pub mod validate;
 use std::net::SocketAddr;
 use std::time::Instant;
 
+pub use agent_leg::{AgentDesk, AgentLegError, AgentLegHandle};
 pub use codec::Codec;
 pub use config::{SipConfig, SipConfigError};
 pub use identity::CallerId;

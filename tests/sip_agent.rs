@@ -1,0 +1,131 @@
+//! SIP agents' desk phones: baresip registers with kefu using digest authentication, and a caller who presses 0
+//! is bridged to it (kefu as a back-to-back user agent). What each side hears is transcribed with kefu's own
+//! ASR. Needs the models (`kefu models fetch`).
+
+mod sip_support;
+
+use std::time::Duration;
+
+use sip_support::{Baresip, Kefu, speech_wav, transcribe};
+
+fn agents_config(agent: &str) -> String {
+    format!(
+        "agent = \"{agent}\"\nagent_ring_secs = 15\n\n[sip.agents]\nrealm = \"kefu-test\"\n\
+         [[sip.agents.accounts]]\nuser = \"alice\"\npassword = \"s3cret\"\n"
+    )
+}
+
+fn desk_phone_account(kefu: &Kefu, password: &str) -> String {
+    format!(
+        "<sip:alice@{}>;auth_pass={password};regint=60;answermode=auto;audio_codecs=pcmu,pcma",
+        kefu.sip
+    )
+}
+
+#[test]
+fn a_desk_phone_with_a_wrong_password_is_refused() {
+    let kefu = Kefu::start(&agents_config("alice"));
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = sip_support::silence_wav(dir.path(), "quiet", 5.0);
+    let phone = Baresip::start(
+        dir.path(),
+        "desk",
+        &quiet,
+        &desk_phone_account(&kefu, "guess"),
+    );
+    let refused = phone.wait_for(Duration::from_secs(10), &|| {
+        kefu.log().contains("REGISTER refused")
+    });
+    let log = kefu.log();
+    assert!(
+        refused,
+        "kefu refuses the wrong password:\n{log}\n{}",
+        phone.screen()
+    );
+    assert!(
+        log.contains("wrong password") && !log.contains("SIP agent registered"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_caller_who_presses_0_talks_with_the_registered_desk_phone() {
+    let kefu = Kefu::start(&agents_config("alice"));
+    let dir = tempfile::tempdir().unwrap();
+    let agent_voice = speech_wav(
+        dir.path(),
+        "agent",
+        "Hello, this is Alice from the support team. How can I help you today?",
+        1.0,
+        12.0,
+    );
+    let caller_voice = speech_wav(
+        dir.path(),
+        "caller",
+        "I would like a refund for my broken kettle, please.",
+        7.0,
+        4.0,
+    );
+    let desk = Baresip::start(
+        dir.path(),
+        "desk",
+        &agent_voice,
+        &desk_phone_account(&kefu, "s3cret"),
+    );
+    assert!(
+        desk.wait_for(Duration::from_secs(10), &|| kefu
+            .log()
+            .contains("SIP agent registered")),
+        "the desk phone registers:\n{}\n{}",
+        kefu.log(),
+        desk.screen()
+    );
+    let caller = Baresip::start(
+        dir.path(),
+        "caller",
+        &caller_voice,
+        "<sip:+14155550100@127.0.0.1:{port}>;regint=0;audio_codecs=pcmu,pcma",
+    );
+    caller.command("dial", &format!("sip:kefu@{}", kefu.sip));
+    assert!(
+        caller.wait_for(Duration::from_secs(10), &|| kefu
+            .log()
+            .contains("call answered")),
+        "kefu answers:\n{}",
+        kefu.log()
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    caller.command("sndcode", "0");
+    assert!(
+        caller.wait_for(Duration::from_secs(15), &|| kefu
+            .log()
+            .contains("bridged to the SIP agent")),
+        "the desk phone answers:\n{}\n{}",
+        kefu.log(),
+        desk.screen()
+    );
+    // The caller's source ends about 11 s into the call; baresip then hangs up.
+    assert!(
+        caller.wait_for(Duration::from_secs(30), &|| kefu
+            .log()
+            .contains("agent leg ended")),
+        "the agent's leg ends after the caller hangs up:\n{}",
+        kefu.log()
+    );
+    let heard_by_caller = caller.stop().expect("the caller's recording");
+    let heard_by_agent = desk.stop().expect("the agent's recording");
+    let caller_text = transcribe(&heard_by_caller).to_lowercase();
+    let agent_text = transcribe(&heard_by_agent).to_lowercase();
+    eprintln!("caller heard: {caller_text}\nagent heard: {agent_text}");
+    assert!(
+        caller_text.contains("alice") || caller_text.contains("support team"),
+        "the caller hears the agent: {caller_text:?}\n{}",
+        kefu.log()
+    );
+    assert!(
+        agent_text.contains("refund") || agent_text.contains("kettle"),
+        "the agent hears the caller: {agent_text:?}"
+    );
+    let log = kefu.log();
+    assert!(log.contains("outcome=\"agent_answered\""), "{log}");
+}
