@@ -15,9 +15,10 @@ fn agents_config(agent: &str) -> String {
     )
 }
 
+/// The desk phone speaks A-law only while callers use µ-law: kefu transcodes between the two legs.
 fn desk_phone_account(kefu: &Kefu, password: &str) -> String {
     format!(
-        "<sip:alice@{}>;auth_pass={password};regint=60;answermode=auto;audio_codecs=pcmu,pcma",
+        "<sip:alice@{}>;auth_pass={password};regint=60;answermode=auto;audio_codecs=pcma",
         kefu.sip
     )
 }
@@ -128,4 +129,67 @@ fn a_caller_who_presses_0_talks_with_the_registered_desk_phone() {
     );
     let log = kefu.log();
     assert!(log.contains("outcome=\"agent_answered\""), "{log}");
+    let line = |what: &str| {
+        log.lines()
+            .find(|l| l.contains(what))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        line("the agent answered").contains("PCMA") && line("call answered").contains("PCMU"),
+        "the caller's leg is PCMU, the agent's PCMA:\n{log}"
+    );
+}
+
+#[test]
+fn a_busy_desk_phone_gives_the_caller_back_to_the_bot() {
+    let desk_port = sip_support::free_port();
+    let kefu = Kefu::start(&format!(
+        "agent = \"desk\"\n\n[[sip.agents.endpoints]]\nname = \"desk\"\nuri = \"sip:desk@127.0.0.1:{desk_port}\"\n"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = sip_support::silence_wav(dir.path(), "caller", 2.0);
+    sip_support::ulaw(&quiet, &dir.path().join("caller.ulaw"));
+    // The desk phone: a sipp UAS that rings, then answers 486.
+    let mut desk = std::process::Command::new("sipp")
+        .arg("-sf")
+        .arg(sip_support::scenario("agent_busy.xml"))
+        .args(["-i", "127.0.0.1", "-p", &desk_port.to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", "60s"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run sipp");
+    sip_support::sipp(
+        dir.path(),
+        "press_zero.xml",
+        kefu.sip,
+        &["-m", "1", "-d", "4000"],
+    )
+    .assert_success("caller presses 0", &kefu);
+    let status = desk.wait().unwrap();
+    let logs = kefu.call_logs(1, Duration::from_secs(30));
+    let log = kefu.log();
+    assert!(status.success(), "the desk phone saw the INVITE:\n{log}");
+    assert!(
+        log.contains("outcome=\"agent_unreachable\"") && log.contains("busy (486)"),
+        "the busy phone is logged:\n{log}"
+    );
+    assert!(
+        log.contains("reason=CallerHungUp"),
+        "the caller stayed with the bot:\n{log}"
+    );
+    let kinds: Vec<&str> = logs[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or(""))
+        .collect();
+    let escalated = kinds.iter().position(|k| *k == "escalated");
+    let back = kinds.iter().position(|k| *k == "agent_left");
+    assert!(
+        matches!((escalated, back), (Some(e), Some(b)) if e < b),
+        "escalated, then back with the bot: {kinds:?}"
+    );
 }
