@@ -33,6 +33,8 @@ const FRAME: Duration = Duration::from_millis(20);
 const MAX_BURST: u32 = 25;
 /// How long to wait for the answer to our BYE before giving up on it.
 const BYE_WAIT: Duration = Duration::from_secs(4);
+/// Pause between answering a transfer's final NOTIFY and sending BYE.
+const NOTIFY_ANSWER_GRACE: Duration = Duration::from_millis(100);
 
 /// Why a call ended (logged, and counted in [`SipStats`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,6 +361,9 @@ impl CallTask {
         match outcome {
             TransferOutcome::Transferred => {
                 tracing::info!(call_id = %self.call_id, target = transfer.target(), outcome = "transferred", "transfer done: ending our leg");
+                // The 200 to the final NOTIFY leaves through the transaction's own task: let it go first, so
+                // the phone does not see our BYE before the answer to its report.
+                tokio::time::sleep(NOTIFY_ANSWER_GRACE).await;
                 bye(&self.dialog, &self.call_id).await;
                 Some(EndReason::Transferred)
             }
