@@ -103,3 +103,91 @@ fn without_transfer_to_the_bot_keeps_the_caller() {
         "{log}"
     );
 }
+
+/// A sipp UAS at `port` playing `scenario` once, in the background.
+fn sipp_uas(dir: &std::path::Path, scenario: &str, port: u16) -> std::process::Child {
+    std::process::Command::new("sipp")
+        .arg("-sf")
+        .arg(sip_support::scenario(scenario))
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-mp", &sip_support::free_port().to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", "90s"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run sipp")
+}
+
+/// baresip calls kefu and presses 0; kefu refers it to a sipp UAS at `target_port` playing `target`.
+/// Returns kefu's log once the transfer has ended, and whether the target's scenario succeeded.
+fn baresip_transfer(target: &str, done: &str) -> (String, bool, Kefu) {
+    let target_port = sip_support::free_port();
+    let kefu = Kefu::start(&format!(
+        "transfer_to = \"sip:support@127.0.0.1:{target_port}\""
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = silence_wav(dir.path(), "quiet", 30.0);
+    let mut uas = sipp_uas(dir.path(), target, target_port);
+    let phone = sip_support::Baresip::start(
+        dir.path(),
+        "caller",
+        &quiet,
+        "<sip:+14155550100@127.0.0.1:{port}>;regint=0;audio_codecs=pcmu,pcma",
+    );
+    phone.command("dial", &format!("sip:kefu@{}", kefu.sip));
+    assert!(
+        phone.wait_for(Duration::from_secs(10), &|| kefu
+            .log()
+            .contains("call answered")),
+        "kefu answers:\n{}",
+        kefu.log()
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    phone.command("sndcode", "0");
+    let ended = phone.wait_for(Duration::from_secs(20), &|| kefu.log().contains(done));
+    assert!(
+        ended,
+        "{done:?} in kefu's log:\n{}\n--- baresip ---\n{}",
+        kefu.log(),
+        phone.screen()
+    );
+    // Hanging up the phone ends its call with the target too.
+    drop(phone.stop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let uas_ok = loop {
+        if let Ok(Some(status)) = uas.try_wait() {
+            break status.success();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = uas.kill();
+            let _ = uas.wait();
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (kefu.log(), uas_ok, kefu)
+}
+
+#[test]
+fn baresip_is_transferred_to_a_sipp_target() {
+    let (log, target_ok, _kefu) = baresip_transfer("transfer_target.xml", "transfer done");
+    assert!(
+        target_ok,
+        "the target was called, answered and hung up by the transferred caller:\n{log}"
+    );
+    assert!(
+        log.contains("outcome=\"transferred\"") && log.contains("reason=Transferred"),
+        "{log}"
+    );
+}
+
+#[test]
+fn baresip_comes_back_to_the_bot_when_the_target_is_busy() {
+    let (log, target_ok, _kefu) = baresip_transfer("agent_busy.xml", "transfer failed");
+    assert!(target_ok, "the target was called and answered 486:\n{log}");
+    assert!(
+        log.contains("outcome=\"transfer_failed\"") && log.contains("486"),
+        "{log}"
+    );
+}
