@@ -141,21 +141,22 @@ fn a_caller_who_presses_0_talks_with_the_registered_desk_phone() {
     );
 }
 
-#[test]
-fn a_busy_desk_phone_gives_the_caller_back_to_the_bot() {
+/// A caller (sipp) presses 0 and stays `stay_ms`; the `[sip] agent` is a desk phone played by a sipp UAS
+/// running `desk`. Returns kefu's log, the call log's event kinds and whether the desk phone's scenario passed.
+fn press_zero_for(desk: &str, stay_ms: u32, settings: &str) -> (String, Vec<String>, bool) {
     let desk_port = sip_support::free_port();
     let kefu = Kefu::start(&format!(
-        "agent = \"desk\"\n\n[[sip.agents.endpoints]]\nname = \"desk\"\nuri = \"sip:desk@127.0.0.1:{desk_port}\"\n"
+        "agent = \"desk\"\n{settings}\n\n[[sip.agents.endpoints]]\nname = \"desk\"\nuri = \"sip:desk@127.0.0.1:{desk_port}\"\n"
     ));
     let dir = tempfile::tempdir().unwrap();
     let quiet = sip_support::silence_wav(dir.path(), "caller", 2.0);
     sip_support::ulaw(&quiet, &dir.path().join("caller.ulaw"));
-    // The desk phone: a sipp UAS that rings, then answers 486.
-    let mut desk = std::process::Command::new("sipp")
+    let mut phone = std::process::Command::new("sipp")
         .arg("-sf")
-        .arg(sip_support::scenario("agent_busy.xml"))
+        .arg(sip_support::scenario(desk))
         .args(["-i", "127.0.0.1", "-p", &desk_port.to_string()])
-        .args(["-m", "1", "-nostdin", "-timeout", "60s"])
+        .args(["-mp", &sip_support::free_port().to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", "60s", "-trace_err"])
         .current_dir(dir.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -165,13 +166,48 @@ fn a_busy_desk_phone_gives_the_caller_back_to_the_bot() {
         dir.path(),
         "press_zero.xml",
         kefu.sip,
-        &["-m", "1", "-d", "4000"],
+        &["-m", "1", "-d", &stay_ms.to_string()],
     )
     .assert_success("caller presses 0", &kefu);
-    let status = desk.wait().unwrap();
+    let desk_ok = phone.wait().unwrap().success();
+    if !desk_ok {
+        for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            if entry.file_name().to_string_lossy().ends_with("_errors.log") {
+                eprintln!(
+                    "{}",
+                    std::fs::read_to_string(entry.path()).unwrap_or_default()
+                );
+            }
+        }
+    }
     let logs = kefu.call_logs(1, Duration::from_secs(30));
-    let log = kefu.log();
-    assert!(status.success(), "the desk phone saw the INVITE:\n{log}");
+    let kinds = logs[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or("").to_string())
+        .collect();
+    (kefu.log(), kinds, desk_ok)
+}
+
+/// The positions of `wanted` event kinds, in order, if all happened in that order.
+fn in_order(kinds: &[String], wanted: &[&str]) -> bool {
+    let mut from = 0;
+    wanted
+        .iter()
+        .all(|w| match kinds[from..].iter().position(|k| k == w) {
+            Some(i) => {
+                from += i + 1;
+                true
+            }
+            None => false,
+        })
+}
+
+#[test]
+fn a_busy_desk_phone_gives_the_caller_back_to_the_bot() {
+    let (log, kinds, desk_ok) = press_zero_for("agent_busy.xml", 4000, "");
+    assert!(desk_ok, "the desk phone saw the INVITE:\n{log}");
     assert!(
         log.contains("outcome=\"agent_unreachable\"") && log.contains("busy (486)"),
         "the busy phone is logged:\n{log}"
@@ -180,16 +216,34 @@ fn a_busy_desk_phone_gives_the_caller_back_to_the_bot() {
         log.contains("reason=CallerHungUp"),
         "the caller stayed with the bot:\n{log}"
     );
-    let kinds: Vec<&str> = logs[0]["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap_or(""))
-        .collect();
-    let escalated = kinds.iter().position(|k| *k == "escalated");
-    let back = kinds.iter().position(|k| *k == "agent_left");
     assert!(
-        matches!((escalated, back), (Some(e), Some(b)) if e < b),
+        in_order(&kinds, &["escalated", "agent_left"]),
         "escalated, then back with the bot: {kinds:?}"
+    );
+}
+
+#[test]
+fn an_unanswered_desk_phone_is_cancelled_and_the_caller_goes_back_to_the_bot() {
+    let (log, kinds, desk_ok) = press_zero_for("agent_no_answer.xml", 5000, "agent_ring_secs = 2");
+    assert!(desk_ok, "the desk phone rang and got a CANCEL:\n{log}");
+    assert!(
+        log.contains("outcome=\"agent_unreachable\"") && log.contains("did not answer within 2s"),
+        "{log}"
+    );
+    assert!(in_order(&kinds, &["escalated", "agent_left"]), "{kinds:?}");
+}
+
+#[test]
+fn when_the_agent_hangs_up_the_caller_is_back_with_the_bot() {
+    let (log, kinds, desk_ok) = press_zero_for("agent_hangs_up.xml", 7000, "");
+    assert!(desk_ok, "the desk phone answered and hung up:\n{log}");
+    assert!(
+        log.contains("the SIP agent hung up: back to the bot")
+            && log.contains("reason=CallerHungUp"),
+        "{log}"
+    );
+    assert!(
+        in_order(&kinds, &["escalated", "agent_joined", "agent_left"]),
+        "{kinds:?}"
     );
 }

@@ -153,6 +153,10 @@ impl AgentDesk {
             content_type: Some("application/sdp".into()),
             offer: Some(offer.into_bytes()),
             headers: Some(vec![Header::Subject(subject.into())]),
+            call_id: Some(format!(
+                "{}@{local_ip}",
+                hex::encode(rand::random::<[u8; 12]>())
+            )),
             ..Default::default()
         };
         let (state_sender, states) = self.dialogs.new_dialog_state_channel();
