@@ -242,20 +242,16 @@ impl CallTask {
         }
         let agent = self.config.agent.clone();
         if !agent.is_empty() {
-            let caller = self
-                .dialog
-                .initial_request()
-                .from_header()
-                .map(|f| f.value().to_string())
-                .unwrap_or_default();
-            let number = caller
-                .split(['<', '>', ';'])
-                .find(|p| p.starts_with("sip"))
-                .unwrap_or(&caller)
-                .to_string();
-            let subject = format!("{number}: {}", escalation.summary.trim())
-                .trim_end_matches([':', ' '])
-                .to_string();
+            // The agent's phone shows who calls and why.
+            let caller = super::server::caller_id(&self.dialog.initial_request())
+                .map(|c| c.number.unwrap_or(c.uri))
+                .unwrap_or_else(|| "unknown caller".into());
+            let summary = escalation.summary.trim();
+            let subject = if summary.is_empty() {
+                caller
+            } else {
+                format!("{caller}: {summary}")
+            };
             tracing::info!(call_id = %self.call_id, %agent, subject, "ringing a SIP agent");
             let ring = Duration::from_secs(self.config.agent_ring_secs);
             self.bridge = Some(AgentBridge::ring(&self.desk, &agent, &subject, ring));

@@ -7,6 +7,10 @@
 //! (RFC 4733 and SIP INFO), [`pacing`] (the 20 ms clock), [`media`] (one call's media state) and
 //! [`validate`] (400 for malformed requests). [`server`] runs the listener, [`call`] one call, [`live`] puts the
 //! call engine (`pipeline::LiveCall`) behind each answered call.
+//!
+//! People behind the bot: [`transfer`] follows a blind transfer out (REFER, `[sip] transfer_to`);
+//! [`registrar`] lets agents' desk phones REGISTER (digest authentication); [`agent_leg`] calls a desk phone
+//! (kefu as a back-to-back user agent) and [`bridge`] joins it to an escalated caller (`[sip] agent`).
 
 pub mod agent_leg;
 pub mod bridge;

@@ -725,7 +725,8 @@ fn contact_values(value: &str) -> Vec<(String, Option<u32>)> {
     out
 }
 
-fn caller_id(request: &rsipstack::sip::Request) -> Option<CallerId> {
+/// Who is calling: P-Asserted-Identity, else From.
+pub(super) fn caller_id(request: &rsipstack::sip::Request) -> Option<CallerId> {
     let asserted: Vec<&str> = request
         .headers
         .iter()
