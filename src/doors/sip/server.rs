@@ -736,3 +736,45 @@ pub(super) fn caller_id(request: &rsipstack::sip::Request) -> Option<CallerId> {
     let from = request.from_header().map(|f| f.value()).unwrap_or_default();
     CallerId::from_headers(&asserted, from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_contacts_and_their_expiry() {
+        assert_eq!(
+            contact_values(
+                "<sip:alice@127.0.0.1:5080;transport=udp>;expires=60;+sip.instance=\"<urn:x>\""
+            ),
+            vec![(
+                "sip:alice@127.0.0.1:5080;transport=udp".to_string(),
+                Some(60)
+            )]
+        );
+        assert_eq!(
+            contact_values("<sip:a@h1>, sip:b@h2;expires=0"),
+            vec![
+                ("sip:a@h1".to_string(), None),
+                ("sip:b@h2".to_string(), Some(0))
+            ]
+        );
+        assert_eq!(contact_values("*"), vec![("*".to_string(), None)]);
+        assert!(contact_values("").is_empty());
+        assert!(contact_values("<sip:unclosed").is_empty());
+    }
+
+    #[test]
+    fn a_register_request_names_its_user_credentials_and_lifetime() {
+        let text = "REGISTER sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK1\r\n\
+                    From: <sip:alice@127.0.0.1>;tag=1\r\nTo: <sip:alice@127.0.0.1>\r\nCall-ID: r1\r\n\
+                    CSeq: 2 REGISTER\r\nContact: <sip:alice@127.0.0.1:5080>\r\nExpires: 120\r\n\
+                    Authorization: Digest username=\"alice\", nonce=\"n\"\r\nContent-Length: 0\r\n\r\n";
+        let request = rsipstack::sip::Request::try_from(text).unwrap();
+        let read = read_register(&request);
+        assert_eq!(read.user, "alice");
+        assert_eq!(read.contacts, vec!["sip:alice@127.0.0.1:5080".to_string()]);
+        assert_eq!(read.expires, Some(120));
+        assert!(read.authorization.unwrap().starts_with("Digest"));
+    }
+}
