@@ -8,7 +8,10 @@ fn check(input: &str, expected: &str) {
 
 #[test]
 fn phone_numbers_en() {
-    check("call me at (415) 555-0100 please", "call me at [phone] please");
+    check(
+        "call me at (415) 555-0100 please",
+        "call me at [phone] please",
+    );
     check("my number is 415-555-0100", "my number is [phone]");
     check("it's +1 415 555 0100", "it's [phone]");
     check("reach me on 4155550100.", "reach me on [phone].");
@@ -40,21 +43,33 @@ fn identity_numbers() {
 
 #[test]
 fn emails() {
-    check("email me at john.smith@example.com thanks", "email me at [email] thanks");
+    check(
+        "email me at john.smith@example.com thanks",
+        "email me at [email] thanks",
+    );
     check("邮箱是zhang_san@qq.com", "邮箱是[email]");
     check("it's john dot smith at gmail dot com", "it's [email]");
 }
 
 #[test]
 fn street_addresses_en() {
-    check("send it to 742 Evergreen Terrace please", "send it to [address] please");
-    check("my address is 1600 pennsylvania avenue, apt 5", "my address is [address]");
+    check(
+        "send it to 742 Evergreen Terrace please",
+        "send it to [address] please",
+    );
+    check(
+        "my address is 1600 pennsylvania avenue, apt 5",
+        "my address is [address]",
+    );
     check("deliver to 12 Main St.", "deliver to [address]");
 }
 
 #[test]
 fn street_addresses_zh() {
-    check("我的地址是上海市浦东新区世纪大道100号", "我的地址是[address]");
+    check(
+        "我的地址是上海市浦东新区世纪大道100号",
+        "我的地址是[address]",
+    );
     check("送到北京市朝阳区建国路88号3号楼1201室吧", "送到[address]吧");
     check("改成广州市天河区体育西路一百二十号", "改成[address]");
 }
@@ -89,5 +104,8 @@ fn entity_lists_lose_phone_and_address_values() {
     assert!(!out.contains("13800138000"), "{out}");
     assert!(!out.contains("南京东路"), "{out}");
     assert!(out.contains("20241234"), "order numbers stay: {out}");
-    assert!(out.contains("[phone]") && out.contains("[address]"), "{out}");
+    assert!(
+        out.contains("[phone]") && out.contains("[address]"),
+        "{out}"
+    );
 }

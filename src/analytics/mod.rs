@@ -1,1 +1,9 @@
-//! Analytics
+//! Analytics: what callers want, how the bot does and where it fails. Per-call recording into the store
+//! ([`CallRecorder`]), the process metrics ([`metrics`]), aggregations over the store for the dashboard and
+//! reports.
+
+pub mod metrics;
+mod recorder;
+
+pub use metrics::{Metrics, metrics};
+pub use recorder::{CallRecorder, chat_ended};

@@ -4,8 +4,10 @@
 //! (inline, virtual time).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::analytics::CallRecorder;
 use crate::call::{
     Action, CallEvent, CallSession, EscalateReason, EventKind, Frame, Input, ListenMode, ReplyEnd,
     ReplyId, TurnId, UserTurn,
@@ -44,6 +46,8 @@ pub struct CallRunner {
     /// The dialogue's reason for the escalation the session is about to carry out.
     handover: Option<Control>,
     log: CallLogBuilder,
+    /// Writes the call's analytics to the store as it goes.
+    recorder: CallRecorder,
 }
 
 impl CallRunner {
@@ -55,6 +59,7 @@ impl CallRunner {
             Some(lang) => LanguageChoice::Fixed(lang),
             None => engines.asr_language,
         };
+        let spec_door = spec.channel.as_str();
         let log = CallLogBuilder::new(
             spec.channel.as_str(),
             spec.caller.clone(),
@@ -63,7 +68,7 @@ impl CallRunner {
         );
         let mut runner = Self {
             session,
-            vad: Vad::new(std::sync::Arc::clone(&engines.vad)),
+            vad: Vad::new(Arc::clone(&engines.vad)),
             speech_prob: 0.0,
             vad_failed: false,
             spec,
@@ -76,6 +81,7 @@ impl CallRunner {
             first_sentence_due: Vec::new(),
             handover: None,
             log,
+            recorder: CallRecorder::new(Arc::clone(engines.dialogue()), spec_door),
         };
         runner.drain_actions(now);
         runner
@@ -184,6 +190,7 @@ impl CallRunner {
         match result.output {
             JobOutput::Greeting(Ok((conversation, reply))) => {
                 self.log.conversation(&conversation.id);
+                self.recorder.conversation(&conversation.id);
                 self.conversation = Some(conversation);
                 self.answer(TurnId::GREETING, reply, compute, now);
                 self.next_waiting();
@@ -202,6 +209,7 @@ impl CallRunner {
                 );
             }
             JobOutput::Transcript { turn, take, result } => {
+                self.recorder.job("asr", compute, result.is_ok());
                 let input = match result {
                     Ok(t) => {
                         self.log.transcript(turn, &t, compute);
@@ -232,6 +240,7 @@ impl CallRunner {
                 result,
             } => {
                 let lang = conversation.lang;
+                self.record_reply(turn, conversation.turns, compute, result.is_ok());
                 self.conversation = Some(conversation);
                 match result {
                     Ok(reply) => self.answer(turn, reply, compute, now),
@@ -257,6 +266,7 @@ impl CallRunner {
                 if let Some(i) = self.first_sentence_due.iter().position(|r| *r == reply) {
                     self.first_sentence_due.swap_remove(i);
                     self.log.first_sentence(reply, compute);
+                    self.recorder.job("tts", compute, !samples.is_empty());
                 }
                 if last && self.synthesis.as_ref().is_some_and(|(r, _)| *r == reply) {
                     self.synthesis = None;
@@ -410,6 +420,9 @@ impl CallRunner {
                     priority: crate::dialogue::Priority::Normal,
                     summary: String::new(),
                 });
+                if let Control::Escalate { reason, .. } = &control {
+                    self.recorder.escalated(reason);
+                }
                 self.state(CallState::Agent);
                 self.controls.push_back(control);
             }
@@ -418,8 +431,34 @@ impl CallRunner {
         }
     }
 
+    /// Analytics of a dialogue reply to `turn`, logged as the conversation's turn `seq`.
+    fn record_reply(&mut self, turn: TurnId, seq: u32, compute: Duration, ok: bool) {
+        self.recorder.job("dialogue", compute, ok);
+        if let Some(record) = self.log.turn_record(turn).filter(|_| ok) {
+            self.recorder.answered(turn.0, seq, &record.input);
+        }
+    }
+
+    /// Analytics of a session event (already in the call log).
+    fn record_event(&mut self, event: &CallEvent) {
+        match &event.kind {
+            EventKind::TurnTimings(t) => {
+                if let Some(record) = self.log.turn_record(t.turn) {
+                    self.recorder.turn_done(record);
+                }
+            }
+            EventKind::CallEnded { .. } => {
+                let log = self.log.snapshot();
+                let duration = Duration::from_secs_f64(log.duration_secs.max(0.0));
+                self.recorder.ended(&log.turns, &log.end, duration);
+            }
+            _ => {}
+        }
+    }
+
     fn event(&mut self, event: &CallEvent, _now: Instant) {
         self.log.event(event);
+        self.record_event(event);
         match &event.kind {
             EventKind::SpeechStart { .. } => self.state(CallState::Listening),
             EventKind::TranscriptReceived { text, lang, .. } if !text.trim().is_empty() => {

@@ -7,9 +7,7 @@ pub mod retention;
 pub mod subject;
 
 pub use call_log::redact_call_log;
-pub use redact::{
-    PersonalData, mask_phone, redact, redact_entities_json, redact_json, redact_opt,
-};
+pub use redact::{PersonalData, mask_phone, redact, redact_entities_json, redact_json, redact_opt};
 
 /// Errors of privacy operations.
 #[derive(Debug, thiserror::Error)]

@@ -197,9 +197,8 @@ fn classify_number(run: &str) -> Option<PersonalData> {
     if (13..=19).contains(&n) && (luhn(&digits) || grouped.iter().all(|&g| g == 4) && n == 16) {
         return Some(PersonalData::Card);
     }
-    let mobile_cn = |d: &str| {
-        d.len() == 11 && d.starts_with('1') && matches!(d.as_bytes()[1], b'3'..=b'9')
-    };
+    let mobile_cn =
+        |d: &str| d.len() == 11 && d.starts_with('1') && matches!(d.as_bytes()[1], b'3'..=b'9');
     if mobile_cn(&digits) || (n == 13 && digits.starts_with("86") && mobile_cn(&digits[2..])) {
         return Some(PersonalData::Phone);
     }
@@ -243,7 +242,10 @@ fn is_cn_id(d: &str) -> bool {
     let year: u32 = d[6..10].parse().unwrap_or(0);
     let month: u32 = d[10..12].parse().unwrap_or(0);
     let day: u32 = d[12..14].parse().unwrap_or(0);
-    !d.starts_with('0') && (1900..=2100).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day)
+    !d.starts_with('0')
+        && (1900..=2100).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
 }
 
 fn luhn(d: &str) -> bool {

@@ -155,7 +155,8 @@ const ANALYTICS_TURN_COLUMNS: &str = "conversation_id, channel, seq, at, speaker
      tts_first_audio_ms, voice_to_voice_ms";
 
 fn lang_of(column: &'static str, s: String) -> Result<Lang, StoreError> {
-    s.parse().map_err(|_| StoreError::Corrupt { column, value: s })
+    s.parse()
+        .map_err(|_| StoreError::Corrupt { column, value: s })
 }
 
 fn opt_u64(row: &Row<'_>, i: usize) -> Result<Option<u64>, StoreError> {
@@ -235,7 +236,10 @@ fn normalized_number(number: &str) -> String {
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
     if digits.len() == 13 && digits.starts_with("86") {
         digits[2..].to_string()
-    } else if digits.len() == 11 && digits.starts_with('1') && !digits[1..].starts_with(['3', '4', '5', '6', '7', '8', '9']) {
+    } else if digits.len() == 11
+        && digits.starts_with('1')
+        && !digits[1..].starts_with(['3', '4', '5', '6', '7', '8', '9'])
+    {
         digits[1..].to_string()
     } else {
         digits
@@ -245,7 +249,9 @@ fn normalized_number(number: &str) -> String {
 /// The salted hash under which a caller's interactions are found again (data-subject requests) without the
 /// number itself being stored.
 pub(super) fn caller_key(conn: &Connection, number: &str) -> Result<String, StoreError> {
-    let salt: String = conn.query_row("SELECT salt FROM privacy_salt WHERE id = 1", [], |r| r.get(0))?;
+    let salt: String = conn.query_row("SELECT salt FROM privacy_salt WHERE id = 1", [], |r| {
+        r.get(0)
+    })?;
     let mut hash = Sha256::new();
     hash.update(salt.as_bytes());
     hash.update(normalized_number(number).as_bytes());
@@ -369,7 +375,9 @@ impl Store {
     pub fn conversation_turns(&self, id: &str) -> Result<Vec<AnalyticsTurn>, StoreError> {
         query_all(
             &self.lock(),
-            &format!("SELECT {ANALYTICS_TURN_COLUMNS} FROM turns WHERE conversation_id = ?1 ORDER BY seq"),
+            &format!(
+                "SELECT {ANALYTICS_TURN_COLUMNS} FROM turns WHERE conversation_id = ?1 ORDER BY seq"
+            ),
             [id],
             analytics_turn_from_row,
         )
@@ -453,7 +461,9 @@ impl Store {
     pub fn last_interaction_at(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         let at: Option<String> = self
             .lock()
-            .query_row("SELECT MAX(started_at) FROM conversations", [], |r| r.get(0))
+            .query_row("SELECT MAX(started_at) FROM conversations", [], |r| {
+                r.get(0)
+            })
             .optional()?
             .flatten();
         at.map(|a| parse_datetime("conversations.started_at", &a))

@@ -5,8 +5,8 @@ use rusqlite::{Row, params};
 
 use super::analytics::caller_key;
 use super::time::{format_datetime, parse_datetime};
-use crate::privacy::{mask_phone, redact, redact_entities_json};
 use super::{Store, StoreError, TurnRecord, query_all};
+use crate::privacy::{mask_phone, redact, redact_entities_json};
 
 const TURN_COLUMNS: &str = "conversation_id, channel, seq, at, speaker, text, lang, intent, confidence, entities, \
                             sentiment, reply, outcome";

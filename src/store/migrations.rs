@@ -7,7 +7,11 @@ use super::StoreError;
 /// (version, name, SQL). Append only: a released migration is never edited.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
-    (4, "analytics", include_str!("migrations/0004_analytics.sql")),
+    (
+        4,
+        "analytics",
+        include_str!("migrations/0004_analytics.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version.

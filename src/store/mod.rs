@@ -5,7 +5,8 @@
 
 mod analytics;
 pub use analytics::{
-    AgentHandling, AnalyticsTurn, CallResult, Interaction, InteractionEnd, Purged, Recording, TurnDetail,
+    AgentHandling, AnalyticsTurn, CallResult, Interaction, InteractionEnd, Purged, Recording,
+    TurnDetail,
 };
 mod catalog;
 mod conversations;

@@ -116,7 +116,9 @@ impl Conversation for EngineCall {
         let path = dir.join(format!("{name}.json"));
         let written = std::fs::create_dir_all(&dir)
             .map_err(|e| e.to_string())
-            .and_then(|()| serde_json::to_vec_pretty(&redact_call_log(&log)).map_err(|e| e.to_string()))
+            .and_then(|()| {
+                serde_json::to_vec_pretty(&redact_call_log(&log)).map_err(|e| e.to_string())
+            })
             .and_then(|json| std::fs::write(&path, json).map_err(|e| e.to_string()));
         if let Err(e) = written {
             tracing::warn!(%call_id, path = %path.display(), error = e, "cannot write the call log ([sip] call_log_dir)");
