@@ -4,6 +4,10 @@
 
 pub mod metrics;
 mod recorder;
+pub mod report;
+pub mod summary;
 
 pub use metrics::{Metrics, metrics};
 pub use recorder::{CallRecorder, chat_ended};
+pub use report::Format;
+pub use summary::{Filter, Summary};
