@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod analytics;
 pub mod audio;
+pub mod auth;
 pub mod call;
 pub mod config;
 pub mod dialogue;

@@ -56,6 +56,9 @@ enum Command {
     /// Data-subject requests and retention: export or erase one caller's data, delete old transcripts.
     #[command(subcommand)]
     Privacy(cli::report::PrivacyCommand),
+    /// Staff accounts for the agent console and the dashboard.
+    #[command(subcommand)]
+    Users(cli::users::UsersCommand),
     /// Language understanding: train, evaluate and try the intent classifier.
     Nlu {
         #[command(subcommand)]
@@ -89,6 +92,7 @@ fn main() -> Result<()> {
         Command::Serve => cli::serve::run(&config)?,
         Command::Replay(args) => cli::replay::run(&config, args)?,
         Command::Talk(args) => cli::talk::run(&config, args)?,
+        Command::Users(cmd) => cli::users::run(&config, cmd)?,
         Command::Nlu { command } => cli::nlu::run(&config, command)?,
         Command::Report(args) => cli::report::run(&config, args)?,
         Command::Privacy(cmd) => cli::report::privacy(&config, cmd)?,

@@ -13,3 +13,4 @@ pub mod serve;
 pub mod speech;
 pub mod store;
 pub mod talk;
+pub mod users;

@@ -1,5 +1,4 @@
-//! kefu's HTTP face (axum): the voice-chat page at `/`, the text chat API, WebRTC signalling; agent and
-//! dashboard pages later.
+//! kefu's HTTP face (axum): the voice-chat page at `/`, the text chat API, WebRTC signalling, staff sign-in.
 
 mod chat_api;
 mod sessions;
@@ -11,10 +10,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::FromRef;
 use axum::routing::{delete, get, post};
 
 pub use sessions::Sessions;
 
+use crate::auth::{Auth, AuthConfig};
 use crate::dialogue::DialogueEngine;
 use crate::doors::webrtc::WebRtcDoor;
 
@@ -28,16 +29,32 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     /// The browser voice door; `None` when `[webrtc] enabled = false` (the page then offers text only).
     pub webrtc: Option<Arc<WebRtcDoor>>,
+    /// Staff accounts and sessions (agent console, dashboard).
+    pub auth: Auth,
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Auth {
+        state.auth.clone()
+    }
 }
 
 impl AppState {
-    /// State for an engine with the given session limits.
+    /// State for an engine with the given session limits; staff sign in against the engine's store with the
+    /// default `[auth]` settings.
     pub fn new(engine: Arc<DialogueEngine>, idle: Duration, max_sessions: usize) -> Self {
         Self {
+            auth: Auth::new(engine.store().clone(), &AuthConfig::default()),
             engine,
             sessions: Arc::new(Sessions::new(idle, max_sessions)),
             webrtc: None,
         }
+    }
+
+    /// The same state with these `[auth]` settings.
+    pub fn with_auth_config(mut self, config: &AuthConfig) -> Self {
+        self.auth = Auth::new(self.engine.store().clone(), config);
+        self
     }
 
     /// The same state with the browser voice door open.
@@ -60,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             post(webrtc_api::offer).layer(DefaultBodyLimit::max(webrtc_api::MAX_OFFER_BYTES)),
         )
         .route("/api/webrtc/calls/{id}", delete(webrtc_api::hang_up))
+        .merge(crate::auth::web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
