@@ -457,6 +457,85 @@ impl Store {
         Ok(erased)
     }
 
+    /// Copies interaction `id` with its turns from another store (a replay's throw-away shop) into this one;
+    /// returns its id here (suffixed if the id is taken). The caller hash is not copied (each store has its own
+    /// salt), nor a customer this store does not have.
+    pub fn import_interaction(&self, from: &Store, id: &str) -> Result<String, StoreError> {
+        use rusqlite::types::Value;
+        let read = |sql: &str| -> Result<(Vec<String>, Vec<Vec<Value>>), StoreError> {
+            let conn = from.lock();
+            let mut stmt = conn.prepare(sql)?;
+            let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+            let width = names.len();
+            let rows = stmt
+                .query_map([id], |r| (0..width).map(|i| r.get::<_, Value>(i)).collect())?
+                .collect::<Result<Vec<Vec<Value>>, _>>()?;
+            Ok((names, rows))
+        };
+        let (conv_names, conv_rows) = read("SELECT * FROM conversations WHERE id = ?1")?;
+        let Some(mut conv) = conv_rows.into_iter().next() else {
+            return Err(StoreError::NotFound(format!("conversation {id}")));
+        };
+        let (turn_names, turn_rows) = read("SELECT * FROM turns WHERE conversation_id = ?1 ORDER BY seq")?;
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let taken = |candidate: &str| -> Result<bool, StoreError> {
+            Ok(tx
+                .query_row("SELECT 1 FROM conversations WHERE id = ?1", [candidate], |_| Ok(()))
+                .optional()?
+                .is_some())
+        };
+        let mut new_id = id.to_string();
+        let mut k = 1;
+        while taken(&new_id)? {
+            k += 1;
+            new_id = format!("{id}-{k}");
+        }
+        for (name, value) in conv_names.iter().zip(conv.iter_mut()) {
+            match name.as_str() {
+                "id" => *value = Value::Text(new_id.clone()),
+                "caller_key" => *value = Value::Null,
+                "customer_id" => {
+                    if let Value::Integer(c) = value {
+                        let known = tx
+                            .query_row("SELECT 1 FROM customers WHERE id = ?1", [*c], |_| Ok(()))
+                            .optional()?
+                            .is_some();
+                        if !known {
+                            *value = Value::Null;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let insert = |table: &str, names: &[String], values: &[Value]| -> Result<(), StoreError> {
+            let (cols, vals): (Vec<&String>, Vec<&Value>) = names
+                .iter()
+                .zip(values)
+                .filter(|(n, _)| !(table == "turns" && n.as_str() == "id"))
+                .unzip();
+            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+            let cols: Vec<&str> = cols.iter().map(|c| c.as_str()).collect();
+            tx.execute(
+                &format!("INSERT INTO {table} ({}) VALUES ({})", cols.join(", "), marks.join(", ")),
+                rusqlite::params_from_iter(vals),
+            )?;
+            Ok(())
+        };
+        insert("conversations", &conv_names, &conv)?;
+        for mut turn in turn_rows {
+            for (name, value) in turn_names.iter().zip(turn.iter_mut()) {
+                if name == "conversation_id" {
+                    *value = Value::Text(new_id.clone());
+                }
+            }
+            insert("turns", &turn_names, &turn)?;
+        }
+        tx.commit()?;
+        Ok(new_id)
+    }
+
     /// The latest time anything was logged (the dashboard's default range ends there).
     pub fn last_interaction_at(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         let at: Option<String> = self
