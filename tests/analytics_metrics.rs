@@ -7,8 +7,13 @@ use analytics_support::Server;
 
 /// The value of one sample line `name{labels} value` in a Prometheus exposition.
 fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 #[test]
@@ -19,8 +24,14 @@ fn metrics_are_scraped_and_personal_data_stays_out_of_logs_and_store() {
 
     let (status, before) = server.get("/metrics", None);
     assert_eq!(status, 200);
-    assert!(before.contains("# TYPE kefu_calls_total counter"), "{before}");
-    assert!(before.contains("# TYPE kefu_asr_seconds histogram"), "{before}");
+    assert!(
+        before.contains("# TYPE kefu_calls_total counter"),
+        "{before}"
+    );
+    assert!(
+        before.contains("# TYPE kefu_asr_seconds histogram"),
+        "{before}"
+    );
     assert!(before.contains("kefu_queue_length 0"), "{before}");
 
     // A chat handed to a person, full of personal data.
@@ -53,7 +64,10 @@ fn metrics_are_scraped_and_personal_data_stays_out_of_logs_and_store() {
     let (status, text) = server.get("/metrics", None);
     assert_eq!(status, 200);
     assert_eq!(
-        sample(&text, "kefu_calls_total{door=\"chat\",result=\"escalated\"}"),
+        sample(
+            &text,
+            "kefu_calls_total{door=\"chat\",result=\"escalated\"}"
+        ),
         Some(1.0),
         "{text}"
     );
@@ -73,18 +87,24 @@ fn metrics_are_scraped_and_personal_data_stays_out_of_logs_and_store() {
     let log = server.stop();
     let store = kefu::store::Store::open(&db).unwrap();
     let turns = store.conversation_turns(&escalated).unwrap();
-    assert!(turns.len() >= 4, "greeting and three turns stored: {turns:#?}");
+    assert!(
+        turns.len() >= 4,
+        "greeting and three turns stored: {turns:#?}"
+    );
     let interaction = store.interaction(&escalated).unwrap().unwrap();
     assert_eq!(interaction.csat, Some(2));
-    assert_eq!(
-        interaction.result,
-        Some(kefu::store::CallResult::Escalated)
-    );
+    assert_eq!(interaction.result, Some(kefu::store::CallResult::Escalated));
     let stored = serde_json::to_string(&turns).unwrap();
     for value in personal {
         assert!(!log.contains(value), "{value} in the server log:\n{log}");
         assert!(!stored.contains(value), "{value} in the store: {stored}");
     }
-    assert!(stored.contains("[phone]") && stored.contains("[email]"), "{stored}");
-    assert!(stored.contains("[card]") && stored.contains("[id]") && stored.contains("[address]"), "{stored}");
+    assert!(
+        stored.contains("[phone]") && stored.contains("[email]"),
+        "{stored}"
+    );
+    assert!(
+        stored.contains("[card]") && stored.contains("[id]") && stored.contains("[address]"),
+        "{stored}"
+    );
 }

@@ -14,11 +14,19 @@ use tower::ServiceExt;
 
 fn app() -> (Router, Auth) {
     let auth = Auth::new(Store::open_in_memory().unwrap(), &AuthConfig::default());
-    auth.add_user("agent1", "Wang Fang", Role::Agent, "agent-password").unwrap();
-    auth.add_user("boss", "", Role::Manager, "manager-password").unwrap();
+    auth.add_user("agent1", "Wang Fang", Role::Agent, "agent-password")
+        .unwrap();
+    auth.add_user("boss", "", Role::Manager, "manager-password")
+        .unwrap();
     let app = kefu::auth::web::routes()
-        .route("/agent-only", get(|SignedIn(u): SignedIn| async move { u.username }))
-        .route("/manager-only", get(|SignedInManager(u): SignedInManager| async move { u.username }))
+        .route(
+            "/agent-only",
+            get(|SignedIn(u): SignedIn| async move { u.username }),
+        )
+        .route(
+            "/manager-only",
+            get(|SignedInManager(u): SignedInManager| async move { u.username }),
+        )
         .with_state(auth.clone());
     (app, auth)
 }
@@ -30,14 +38,26 @@ async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Option<Strin
         .headers()
         .get(header::SET_COOKIE)
         .map(|v| v.to_str().unwrap().to_owned());
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, cookie, body)
 }
 
-async fn login(app: &Router, username: &str, password: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+async fn login(
+    app: &Router,
+    username: &str,
+    password: &str,
+) -> (StatusCode, Option<String>, Vec<u8>) {
     let request = Request::post("/api/auth/login")
         .header("content-type", "application/json")
-        .body(Body::from(json!({"username": username, "password": password}).to_string()))
+        .body(Body::from(
+            json!({"username": username, "password": password}).to_string(),
+        ))
         .unwrap();
     send(app, request).await
 }
@@ -65,7 +85,11 @@ async fn anonymous_and_forged_sessions_are_refused() {
         assert_eq!(body["error"], "sign in first");
         let forged = format!("{SESSION_COOKIE}={}", "ab".repeat(32));
         let (status, _, _) = send(&app, get_with(path, Some(&forged))).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} with a made-up token");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{path} with a made-up token"
+        );
     }
 }
 
@@ -78,14 +102,20 @@ async fn an_agent_signs_in_uses_agent_pages_only_and_signs_out() {
     let (status, set_cookie, body) = login(&app, "agent1", "agent-password").await;
     assert_eq!(status, StatusCode::OK);
     let set_cookie = set_cookie.expect("a session cookie");
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["user"]["display_name"], "Wang Fang");
     assert_eq!(body["user"]["role"], "agent");
     let cookie = cookie_pair(&set_cookie);
 
     let (status, _, body) = send(&app, get_with("/agent-only", Some(cookie))).await;
-    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"agent1".as_slice()));
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::OK, b"agent1".as_slice())
+    );
     let (status, _, _) = send(&app, get_with("/manager-only", Some(cookie))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -97,7 +127,11 @@ async fn an_agent_signs_in_uses_agent_pages_only_and_signs_out() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(cleared.unwrap().contains("Max-Age=0"));
     let (status, _, _) = send(&app, get_with("/agent-only", Some(cookie))).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old cookie no longer works");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old cookie no longer works"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +155,10 @@ async fn guessing_passwords_gets_the_username_locked() {
     }
     assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
     assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(login(&app, "agent1", "agent-password").await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        login(&app, "agent1", "agent-password").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[test]
@@ -130,20 +167,35 @@ fn the_users_command_creates_accounts_that_sign_in() {
     let db = dir.path().join("kefu.db");
     let kefu = |args: &[&str], password: Option<&str>| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"));
-        command.args(args).env("KEFU_DB", &db).env_remove("KEFU_PASSWORD");
+        command
+            .args(args)
+            .env("KEFU_DB", &db)
+            .env_remove("KEFU_PASSWORD");
         if let Some(password) = password {
             command.env("KEFU_PASSWORD", password);
         }
         command.output().unwrap()
     };
-    let added = kefu(&["users", "add", "li", "--role", "manager", "--name", "Li Lei"], Some("long-enough"));
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let added = kefu(
+        &[
+            "users", "add", "li", "--role", "manager", "--name", "Li Lei",
+        ],
+        Some("long-enough"),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let short = kefu(&["users", "add", "zhao", "--role", "agent"], Some("short"));
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
     let listed = kefu(&["users", "list"], None);
     let listed = String::from_utf8_lossy(&listed.stdout);
-    assert!(listed.contains("li\tManager\tLi Lei") && !listed.contains("zhao"), "{listed}");
+    assert!(
+        listed.contains("li\tManager\tLi Lei") && !listed.contains("zhao"),
+        "{listed}"
+    );
 
     let auth = Auth::new(Store::open(&db).unwrap(), &AuthConfig::default());
     let (user, _) = auth.sign_in("li", "long-enough").unwrap();

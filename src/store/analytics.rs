@@ -476,12 +476,17 @@ impl Store {
         let Some(mut conv) = conv_rows.into_iter().next() else {
             return Err(StoreError::NotFound(format!("conversation {id}")));
         };
-        let (turn_names, turn_rows) = read("SELECT * FROM turns WHERE conversation_id = ?1 ORDER BY seq")?;
+        let (turn_names, turn_rows) =
+            read("SELECT * FROM turns WHERE conversation_id = ?1 ORDER BY seq")?;
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let taken = |candidate: &str| -> Result<bool, StoreError> {
             Ok(tx
-                .query_row("SELECT 1 FROM conversations WHERE id = ?1", [candidate], |_| Ok(()))
+                .query_row(
+                    "SELECT 1 FROM conversations WHERE id = ?1",
+                    [candidate],
+                    |_| Ok(()),
+                )
                 .optional()?
                 .is_some())
         };
@@ -518,7 +523,11 @@ impl Store {
             let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
             let cols: Vec<&str> = cols.iter().map(|c| c.as_str()).collect();
             tx.execute(
-                &format!("INSERT INTO {table} ({}) VALUES ({})", cols.join(", "), marks.join(", ")),
+                &format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    cols.join(", "),
+                    marks.join(", ")
+                ),
                 rusqlite::params_from_iter(vals),
             )?;
             Ok(())

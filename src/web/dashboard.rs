@@ -3,10 +3,10 @@
 //! Prometheus scrape endpoint `/metrics`. Data needs a signed-in manager; the page itself is public and asks
 //! for the sign-in.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -58,7 +58,9 @@ impl FilterQuery {
         if let Some(d) = &door
             && !["phone", "web_voice", "chat", "replay", "mic"].contains(&d.as_str())
         {
-            return Err(bad(format!("unknown door {d:?}: use phone, web_voice, chat, replay or mic")));
+            return Err(bad(format!(
+                "unknown door {d:?}: use phone, web_voice, chat, replay or mic"
+            )));
         }
         let lang = self
             .lang
@@ -67,7 +69,12 @@ impl FilterQuery {
             .map(str::parse::<Lang>)
             .transpose()
             .map_err(|e| bad(e.to_string()))?;
-        Ok(Filter { from, to, door, lang })
+        Ok(Filter {
+            from,
+            to,
+            door,
+            lang,
+        })
     }
 }
 
@@ -97,7 +104,14 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "uPlot.min.css" => ("text/css; charset=utf-8", UPLOT_CSS),
         _ => return (StatusCode::NOT_FOUND, "no such file").into_response(),
     };
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Handles `GET /api/dashboard/summary?from&to&door&lang` (managers only).
@@ -143,7 +157,10 @@ pub async fn download(
 /// Handles `GET /metrics` (Prometheus text format).
 pub async fn prometheus() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         metrics().render(),
     )
         .into_response()

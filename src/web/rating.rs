@@ -30,7 +30,10 @@ pub async fn rate(
         )
     })?;
     if !(1..=5).contains(&request.score) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "score must be 1 to 5"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "score must be 1 to 5",
+        ));
     }
     if !request.session_id.starts_with("chat-") {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown session_id"));
@@ -42,10 +45,15 @@ pub async fn rate(
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     match recorded {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound(_)) => Err(ApiError::new(StatusCode::NOT_FOUND, "unknown session_id")),
+        Err(StoreError::NotFound(_)) => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, "unknown session_id"))
+        }
         Err(e) => {
             tracing::error!("recording a rating failed: {e}");
-            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "cannot record the rating"))
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot record the rating",
+            ))
         }
     }
 }

@@ -47,7 +47,13 @@ pub fn add_user(db: &Path, name: &str, role: &str, password: &str) {
         .args(["users", "add", name, "--role", role])
         .env("KEFU_PASSWORD", password)
         .output()
-        .map(|o| assert!(o.status.success(), "users add: {}", String::from_utf8_lossy(&o.stderr)))
+        .map(|o| {
+            assert!(
+                o.status.success(),
+                "users add: {}",
+                String::from_utf8_lossy(&o.stderr)
+            )
+        })
         .expect("run kefu users add");
 }
 
@@ -90,7 +96,11 @@ impl Server {
             if server.get("/healthz", None).0 == 200 {
                 return server;
             }
-            assert!(Instant::now() < deadline, "kefu serve not healthy:\n{}", server.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "kefu serve not healthy:\n{}",
+                server.log_text()
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -114,9 +124,13 @@ impl Server {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return (0, String::new(), String::new());
         };
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
         let body = body.unwrap_or("");
-        let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+        let cookie = cookie
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{cookie}\
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -132,7 +146,10 @@ impl Server {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             dechunk(body)
         } else {
             body.to_string()
@@ -147,7 +164,10 @@ impl Server {
 
     pub fn post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
         let (status, _, body) = self.request("POST", path, Some(&body.to_string()), None);
-        (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Signs in and returns the session cookie (`name=value`).
@@ -158,9 +178,14 @@ impl Server {
         head.lines()
             .find_map(|l| {
                 let l = l.trim();
-                l.to_ascii_lowercase()
-                    .starts_with("set-cookie:")
-                    .then(|| l["set-cookie:".len()..].trim().split(';').next().unwrap().to_string())
+                l.to_ascii_lowercase().starts_with("set-cookie:").then(|| {
+                    l["set-cookie:".len()..]
+                        .trim()
+                        .split(';')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
             })
             .expect("a session cookie")
     }
