@@ -6,6 +6,7 @@ pub mod metrics;
 mod recorder;
 pub mod report;
 pub mod summary;
+pub mod survey;
 
 pub use metrics::{Metrics, metrics};
 pub use recorder::{CallRecorder, chat_ended};

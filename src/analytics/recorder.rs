@@ -60,6 +60,16 @@ impl CallRecorder {
         self.escalation = Some(reason.to_string());
     }
 
+    /// The caller rated the call (1–5) in the post-call survey.
+    pub fn csat(&self, score: u8) {
+        if let Some(id) = &self.conversation
+            && let Err(e) = self.dialogue.store().record_csat(id, score)
+        {
+            metrics().error("store");
+            tracing::warn!(conversation = %id, "cannot record the call's rating: {e}");
+        }
+    }
+
     /// An engine job finished in `compute`; `ok` false counts an error of `kind`.
     pub fn job(&self, kind: &str, compute: Duration, ok: bool) {
         let m = metrics();

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::analytics::CallRecorder;
+use crate::analytics::survey::{self, Survey};
 use crate::call::{
     Action, CallEvent, CallSession, EscalateReason, EventKind, Frame, Input, ListenMode, ReplyEnd,
     ReplyId, TurnId, UserTurn,
 };
 use crate::dialogue::responses::{Msg, render};
-use crate::dialogue::{Conversation, Expect, Outcome, Reply, UserInput};
+use crate::dialogue::{Channel, Conversation, Expect, Outcome, Reply, UserInput};
 use crate::lang::Lang;
 use crate::speech::asr::LanguageChoice;
 use crate::speech::vad::Vad;
@@ -48,6 +49,8 @@ pub struct CallRunner {
     log: CallLogBuilder,
     /// Writes the call's analytics to the store as it goes.
     recorder: CallRecorder,
+    /// The post-call satisfaction survey.
+    survey: Survey,
 }
 
 impl CallRunner {
@@ -60,6 +63,7 @@ impl CallRunner {
             None => engines.asr_language,
         };
         let spec_door = spec.channel.as_str();
+        let spec_channel = spec.channel;
         let log = CallLogBuilder::new(
             spec.channel.as_str(),
             spec.caller.clone(),
@@ -82,6 +86,12 @@ impl CallRunner {
             handover: None,
             log,
             recorder: CallRecorder::new(Arc::clone(engines.dialogue()), spec_door),
+            // Replays are QA of the conversation itself: a survey would change every fixture's ending.
+            survey: if engines.config.analytics.csat_survey && spec_channel != Channel::Replay {
+                Survey::Ready
+            } else {
+                Survey::Off
+            },
         };
         runner.drain_actions(now);
         runner
@@ -312,17 +322,50 @@ impl CallRunner {
                 }
             }
         };
+        let mut text = reply.text;
+        let mut listen = listen_mode(reply.expect);
+        let mut end = end;
+        if end == ReplyEnd::Hangup && turn != TurnId::GREETING && self.survey == Survey::Ready {
+            self.survey = Survey::Asked(reply.lang);
+            text = format!("{text} {}", survey::question(reply.lang));
+            listen = ListenMode::Digits;
+            end = ReplyEnd::Continue;
+        }
         self.controls.push_back(Control::Event(UiEvent::BotSaid {
-            text: reply.text.clone(),
+            text: text.clone(),
             lang: reply.lang,
         }));
         self.feed(
             Input::Reply {
                 turn,
-                text: reply.text,
+                text,
                 lang: reply.lang,
-                listen: listen_mode(reply.expect),
+                listen,
                 end,
+            },
+            now,
+        );
+    }
+
+    /// The caller's answer to the survey: records a score, says goodbye and hangs up.
+    fn survey_answer(&mut self, turn: TurnId, answer: &str, lang: Lang, now: Instant) {
+        self.survey = Survey::Off;
+        let score = survey::score(answer);
+        if let Some(score) = score {
+            self.recorder.csat(score);
+        }
+        let text = survey::closing(lang, score.is_some()).to_string();
+        self.controls.push_back(Control::Event(UiEvent::BotSaid {
+            text: text.clone(),
+            lang,
+        }));
+        self.feed(
+            Input::Reply {
+                turn,
+                text,
+                lang,
+                listen: ListenMode::Open,
+                end: ReplyEnd::Hangup,
             },
             now,
         );
@@ -384,6 +427,10 @@ impl CallRunner {
                     UserTurn::NoInput => ("no_input", String::new(), UserInput::NoInput),
                 };
                 self.log.understood(turn, kind, &text);
+                if let Survey::Asked(lang) = self.survey {
+                    self.survey_answer(turn, &text, lang, now);
+                    return;
+                }
                 self.state(CallState::Thinking);
                 self.understand(turn, input);
             }
