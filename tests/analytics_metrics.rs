@@ -22,6 +22,27 @@ fn metrics_are_scraped_and_personal_data_stays_out_of_logs_and_store() {
     let db = dir.path().join("kefu.db");
     let server = Server::start(dir.path(), &db);
 
+    // The daily summary of yesterday is written by the server itself.
+    let yesterday = chrono::Local::now().date_naive().pred_opt().unwrap();
+    let daily = dir
+        .path()
+        .join("reports")
+        .join(format!("kefu-{yesterday}.json"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !daily.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no daily summary {}",
+            daily.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&daily).unwrap()).unwrap();
+    assert_eq!(summary["filter"]["from"], yesterday.to_string());
+    assert!(daily.with_extension("html").exists());
+
     let (status, before) = server.get("/metrics", None);
     assert_eq!(status, 200);
     assert!(

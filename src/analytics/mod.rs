@@ -2,6 +2,7 @@
 //! ([`CallRecorder`]), the process metrics ([`metrics`]), aggregations over the store for the dashboard and
 //! reports.
 
+pub mod housekeeping;
 pub mod metrics;
 mod recorder;
 pub mod report;
