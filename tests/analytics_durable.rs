@@ -6,7 +6,6 @@ mod sip_support;
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use kefu::store::Store;
 use sip_support::{Kefu, baresip_call, silence_wav, speech_wav};

@@ -17,14 +17,16 @@ fn at(day: u32, hour: u32, min: u32) -> chrono::NaiveDateTime {
         .unwrap()
 }
 
+/// (text, intent, confidence, sentiment, voice-to-voice ms, entities JSON)
+type Turn<'a> = (&'a str, &'a str, f32, f32, Option<u64>, &'a str);
+
 struct Call<'a> {
     id: &'a str,
     door: &'a str,
     lang: Lang,
     day: u32,
     hour: u32,
-    /// (text, intent, confidence, sentiment, voice-to-voice ms, entities JSON)
-    turns: &'a [(&'a str, &'a str, f32, f32, Option<u64>, &'a str)],
+    turns: &'a [Turn<'a>],
     result: CallResult,
     reason: Option<&'a str>,
     csat: Option<u8>,

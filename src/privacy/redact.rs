@@ -263,7 +263,7 @@ fn luhn(d: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A caller number as it may be shown: country code and last two digits kept (`+86*********00`).
