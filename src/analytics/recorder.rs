@@ -60,6 +60,20 @@ impl CallRecorder {
         self.escalation = Some(reason.to_string());
     }
 
+    /// A recording of the call is being written to `path`.
+    pub fn recording(&self, path: &std::path::Path) {
+        if let Some(id) = &self.conversation
+            && let Err(e) = self.dialogue.store().add_recording(
+                id,
+                &path.to_string_lossy(),
+                self.dialogue.now(),
+            )
+        {
+            metrics().error("store");
+            tracing::warn!(conversation = %id, "cannot register the call's recording: {e}");
+        }
+    }
+
     /// The caller rated the call (1–5) in the post-call survey.
     pub fn csat(&self, score: u8) {
         if let Some(id) = &self.conversation

@@ -16,6 +16,7 @@ use crate::call::{
 use crate::dialogue::responses::{Msg, render};
 use crate::dialogue::{Channel, Conversation, Expect, Outcome, Reply, UserInput};
 use crate::lang::Lang;
+use crate::privacy::recording::{CallRecording, consent_notice};
 use crate::speech::asr::LanguageChoice;
 use crate::speech::vad::Vad;
 
@@ -51,6 +52,8 @@ pub struct CallRunner {
     recorder: CallRecorder,
     /// The post-call satisfaction survey.
     survey: Survey,
+    /// Both sides of the call, when `[privacy] record_calls` is on.
+    recording: Option<CallRecording>,
 }
 
 impl CallRunner {
@@ -92,6 +95,7 @@ impl CallRunner {
             } else {
                 Survey::Off
             },
+            recording: start_recording(engines, spec_channel),
         };
         runner.drain_actions(now);
         runner
@@ -115,6 +119,9 @@ impl CallRunner {
                 self.speech_prob = 0.0;
             }
         }
+        if let Some(recording) = &mut self.recording {
+            recording.caller(frame.samples());
+        }
         let speech_prob = self.speech_prob;
         self.feed(Input::CallerAudio { frame, speech_prob }, now);
     }
@@ -122,6 +129,9 @@ impl CallRunner {
     /// The next 20 ms to play to the caller (16 kHz).
     pub fn pull_audio(&mut self, now: Instant) -> Frame {
         let frame = self.session.pull_audio(now);
+        if let Some(recording) = &mut self.recording {
+            recording.bot(frame.samples());
+        }
         self.drain_actions(now);
         frame
     }
@@ -201,6 +211,9 @@ impl CallRunner {
             JobOutput::Greeting(Ok((conversation, reply))) => {
                 self.log.conversation(&conversation.id);
                 self.recorder.conversation(&conversation.id);
+                if let Some(recording) = &self.recording {
+                    self.recorder.recording(recording.path());
+                }
                 self.conversation = Some(conversation);
                 self.answer(TurnId::GREETING, reply, compute, now);
                 self.next_waiting();
@@ -323,6 +336,9 @@ impl CallRunner {
             }
         };
         let mut text = reply.text;
+        if turn == TurnId::GREETING && self.recording.is_some() {
+            text = format!("{} {text}", consent_notice(reply.lang));
+        }
         let mut listen = listen_mode(reply.expect);
         let mut end = end;
         if end == ReplyEnd::Hangup && turn != TurnId::GREETING && self.survey == Survey::Ready {
@@ -495,6 +511,11 @@ impl CallRunner {
                 }
             }
             EventKind::CallEnded { .. } => {
+                if let Some(recording) = self.recording.take()
+                    && let Err(e) = recording.finish()
+                {
+                    tracing::warn!("call recording not completed: {e}");
+                }
                 let log = self.log.snapshot();
                 let duration = Duration::from_secs_f64(log.duration_secs.max(0.0));
                 self.recorder.ended(&log.turns, &log.end, duration);
@@ -528,6 +549,23 @@ impl CallRunner {
         self.controls
             .push_back(Control::Event(UiEvent::State(state)));
     }
+}
+
+/// A recording for a new call when `[privacy] record_calls` is on (replays record their own stereo WAV).
+fn start_recording(engines: &Engines, channel: Channel) -> Option<CallRecording> {
+    let privacy = &engines.config.privacy;
+    if !privacy.record_calls || channel == Channel::Replay {
+        return None;
+    }
+    let name = format!(
+        "{}-{}-{:08x}",
+        channel.as_str(),
+        chrono::Local::now().format("%Y%m%d%H%M%S"),
+        rand::random::<u32>()
+    );
+    CallRecording::create(&privacy.recordings_dir, &name)
+        .map_err(|e| tracing::warn!("cannot record the call ([privacy] recordings_dir): {e}"))
+        .ok()
 }
 
 /// How long the session waits for the caller after a reply, from what the reply asked for.

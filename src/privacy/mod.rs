@@ -2,6 +2,7 @@
 //! exports), retention of transcripts and recordings, and data-subject requests (export and erase one caller).
 
 mod call_log;
+pub mod recording;
 mod redact;
 pub mod retention;
 pub mod subject;
