@@ -72,6 +72,7 @@ fn street_addresses_zh() {
     );
     check("送到北京市朝阳区建国路88号3号楼1201室吧", "送到[address]吧");
     check("改成广州市天河区体育西路一百二十号", "改成[address]");
+    check("寄到成都市武侯区人民南路四段9号", "寄到[address]");
 }
 
 #[test]

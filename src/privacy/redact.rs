@@ -53,7 +53,7 @@ const ZH_NUM: &str = r"[0-9０-９零〇一二三四五六七八九十百千两]
 
 static ZH_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = format!(
-        r"(?:{PLACE}{{1,8}}?(?:省|自治区|市|区|县|镇|乡|村))*{PLACE}{{1,10}}?(?:路|街|大道|大街|巷|弄|胡同|道){ZH_NUM}+号(?:院)?(?:{ZH_NUM}+(?:号楼|栋|幢|座|单元|楼|层|室|号))*"
+        r"(?:{PLACE}{{1,8}}?(?:省|自治区|市|区|县|镇|乡|村))*{PLACE}{{1,10}}?(?:路|街|大道|大街|巷|弄|胡同|道)(?:{ZH_NUM}+段)?{ZH_NUM}+号(?:院)?(?:{ZH_NUM}+(?:号楼|栋|幢|座|单元|楼|层|室|号))*"
     );
     Regex::new(&pattern).expect("static regex")
 });
