@@ -49,6 +49,52 @@ pub struct Config {
     pub sip: crate::doors::sip::SipConfig,
     pub webrtc: WebRtcConfig,
     pub auth: crate::auth::AuthConfig,
+    pub analytics: AnalyticsConfig,
+    pub privacy: PrivacyConfig,
+}
+
+/// Analytics: the daily summary file and the satisfaction survey.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyticsConfig {
+    /// Where `kefu serve` writes yesterday's summary (`kefu-YYYY-MM-DD.json` and `.html`) once a day; empty
+    /// disables it.
+    pub reports_dir: PathBuf,
+    /// Ask for a 1–5 rating on the keypad when the bot ends a voice call.
+    pub csat_survey: bool,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self {
+            reports_dir: PathBuf::from("reports"),
+            csat_survey: true,
+        }
+    }
+}
+
+/// Privacy: retention of transcripts and recordings, call recording.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// Transcripts and recordings older than this many days are deleted (daily, by `kefu serve`, or
+    /// `kefu privacy retention`); 0 keeps them forever. Counts, intents and timings are kept.
+    pub retention_days: u32,
+    /// Record voice calls (caller and bot on separate channels of one WAV). Off by default; when on, callers
+    /// hear a consent notice first.
+    pub record_calls: bool,
+    /// Where call recordings are written.
+    pub recordings_dir: PathBuf,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 90,
+            record_calls: false,
+            recordings_dir: PathBuf::from("recordings"),
+        }
+    }
 }
 
 /// The worker threads that run live calls' engine jobs (a replay runs them inline).

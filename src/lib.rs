@@ -4,6 +4,7 @@
 //! shared engines (ASR, TTS, dialogue, store) are loaded once and used by every call.
 
 pub mod agents;
+pub mod analytics;
 pub mod audio;
 pub mod auth;
 pub mod call;
@@ -13,6 +14,7 @@ pub mod doors;
 pub mod lang;
 pub mod models;
 pub mod pipeline;
+pub mod privacy;
 pub mod speech;
 pub mod store;
 pub mod web;

@@ -51,6 +51,11 @@ enum Command {
     Talk(cli::talk::TalkArgs),
     /// Replay recorded callers (QA fixtures) through the production pipeline and check the outcome.
     Replay(cli::replay::ReplayArgs),
+    /// Analytics report for a date range: `kefu report --from 2026-11-01 --to 2026-11-30 --format csv`.
+    Report(cli::report::ReportArgs),
+    /// Data-subject requests and retention: export or erase one caller's data, delete old transcripts.
+    #[command(subcommand)]
+    Privacy(cli::report::PrivacyCommand),
     /// Staff accounts for the agent console and the dashboard.
     #[command(subcommand)]
     Users(cli::users::UsersCommand),
@@ -89,6 +94,8 @@ fn main() -> Result<()> {
         Command::Talk(args) => cli::talk::run(&config, args)?,
         Command::Users(cmd) => cli::users::run(&config, cmd)?,
         Command::Nlu { command } => cli::nlu::run(&config, command)?,
+        Command::Report(args) => cli::report::run(&config, args)?,
+        Command::Privacy(cmd) => cli::report::privacy(&config, cmd)?,
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod models;
 pub mod nlu;
 pub mod nlu_review;
 pub mod replay;
+pub mod report;
 pub mod say;
 pub mod serve;
 pub mod speech;

@@ -18,6 +18,9 @@ pub struct ReplayArgs {
     /// Only fixtures whose name contains this.
     #[arg(long)]
     pub only: Option<String>,
+    /// Also keep each replayed call's record in the store (`[store] path` / `KEFU_DB`) for analytics.
+    #[arg(long)]
+    pub record: bool,
     /// Whisper model (default: `asr.model` from the config).
     #[arg(long)]
     pub model: Option<String>,
@@ -36,7 +39,12 @@ pub fn run(config: &Config, args: ReplayArgs) -> Result<()> {
     if let Some(model) = args.model {
         config.asr.model = model;
     }
-    let replayer = Replayer::load(&config).context("loading the engines for the replay")?;
+    let mut replayer = Replayer::load(&config).context("loading the engines for the replay")?;
+    if args.record {
+        let store = kefu::store::Store::open(&config.store.path)
+            .with_context(|| format!("opening the store {}", config.store.path.display()))?;
+        replayer = replayer.record_to(store);
+    }
     let mut outcomes = Vec::with_capacity(fixtures.len());
     for fixture in &fixtures {
         let outcome = replayer

@@ -52,6 +52,10 @@ pub fn run(config: &Config) -> Result<()> {
             None => None,
         };
         let sessions = state.sessions.clone();
+        let housekeeping = tokio::spawn(kefu::analytics::housekeeping::every_hour(
+            state.engine.store().clone(),
+            config.clone(),
+        ));
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
@@ -64,6 +68,7 @@ pub fn run(config: &Config) -> Result<()> {
         });
         axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         sweeper.abort();
+        housekeeping.abort();
         if let Some(phone) = phone {
             phone.shutdown().await;
         }

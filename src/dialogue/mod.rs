@@ -292,6 +292,9 @@ impl DialogueEngine {
             conv.finished = true;
             self.store
                 .end_conversation(&conv.id, &reply.outcome.code(), now)?;
+            if conv.channel == Channel::Chat {
+                crate::analytics::chat_ended(&self.store, &conv.id, &reply.outcome, now)?;
+            }
         }
         self.log_turn(conv, "caller", &text, &reply, now)?;
         Ok(reply)

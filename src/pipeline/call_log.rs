@@ -274,6 +274,11 @@ impl CallLogBuilder {
         }
     }
 
+    /// A caller turn's record so far.
+    pub fn turn_record(&self, turn: TurnId) -> Option<&TurnRecord> {
+        self.turns.get(&turn)
+    }
+
     /// The log so far (complete once the call has ended).
     pub fn snapshot(&self) -> CallLog {
         let mut log = self.log.clone();

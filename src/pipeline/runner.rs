@@ -4,15 +4,19 @@
 //! (inline, virtual time).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::analytics::CallRecorder;
+use crate::analytics::survey::{self, Survey};
 use crate::call::{
     Action, CallEvent, CallSession, EscalateReason, EventKind, Frame, Input, ListenMode, ReplyEnd,
     ReplyId, TurnId, UserTurn,
 };
 use crate::dialogue::responses::{Msg, render};
-use crate::dialogue::{Conversation, Expect, Outcome, Reply, UserInput};
+use crate::dialogue::{Channel, Conversation, Expect, Outcome, Reply, UserInput};
 use crate::lang::Lang;
+use crate::privacy::recording::{CallRecording, consent_notice};
 use crate::speech::asr::LanguageChoice;
 use crate::speech::vad::Vad;
 
@@ -44,6 +48,12 @@ pub struct CallRunner {
     /// The dialogue's reason for the escalation the session is about to carry out.
     handover: Option<Control>,
     log: CallLogBuilder,
+    /// Writes the call's analytics to the store as it goes.
+    recorder: CallRecorder,
+    /// The post-call satisfaction survey.
+    survey: Survey,
+    /// Both sides of the call, when `[privacy] record_calls` is on.
+    recording: Option<CallRecording>,
 }
 
 impl CallRunner {
@@ -55,6 +65,8 @@ impl CallRunner {
             Some(lang) => LanguageChoice::Fixed(lang),
             None => engines.asr_language,
         };
+        let spec_door = spec.channel.as_str();
+        let spec_channel = spec.channel;
         let log = CallLogBuilder::new(
             spec.channel.as_str(),
             spec.caller.clone(),
@@ -63,7 +75,7 @@ impl CallRunner {
         );
         let mut runner = Self {
             session,
-            vad: Vad::new(std::sync::Arc::clone(&engines.vad)),
+            vad: Vad::new(Arc::clone(&engines.vad)),
             speech_prob: 0.0,
             vad_failed: false,
             spec,
@@ -76,6 +88,14 @@ impl CallRunner {
             first_sentence_due: Vec::new(),
             handover: None,
             log,
+            recorder: CallRecorder::new(Arc::clone(engines.dialogue()), spec_door),
+            // Replays are QA of the conversation itself: a survey would change every fixture's ending.
+            survey: if engines.config.analytics.csat_survey && spec_channel != Channel::Replay {
+                Survey::Ready
+            } else {
+                Survey::Off
+            },
+            recording: start_recording(engines, spec_channel),
         };
         runner.drain_actions(now);
         runner
@@ -99,6 +119,9 @@ impl CallRunner {
                 self.speech_prob = 0.0;
             }
         }
+        if let Some(recording) = &mut self.recording {
+            recording.caller(frame.samples());
+        }
         let speech_prob = self.speech_prob;
         self.feed(Input::CallerAudio { frame, speech_prob }, now);
     }
@@ -106,6 +129,9 @@ impl CallRunner {
     /// The next 20 ms to play to the caller (16 kHz).
     pub fn pull_audio(&mut self, now: Instant) -> Frame {
         let frame = self.session.pull_audio(now);
+        if let Some(recording) = &mut self.recording {
+            recording.bot(frame.samples());
+        }
         self.drain_actions(now);
         frame
     }
@@ -184,6 +210,10 @@ impl CallRunner {
         match result.output {
             JobOutput::Greeting(Ok((conversation, reply))) => {
                 self.log.conversation(&conversation.id);
+                self.recorder.conversation(&conversation.id);
+                if let Some(recording) = &self.recording {
+                    self.recorder.recording(recording.path());
+                }
                 self.conversation = Some(conversation);
                 self.answer(TurnId::GREETING, reply, compute, now);
                 self.next_waiting();
@@ -202,6 +232,7 @@ impl CallRunner {
                 );
             }
             JobOutput::Transcript { turn, take, result } => {
+                self.recorder.job("asr", compute, result.is_ok());
                 let input = match result {
                     Ok(t) => {
                         self.log.transcript(turn, &t, compute);
@@ -232,6 +263,7 @@ impl CallRunner {
                 result,
             } => {
                 let lang = conversation.lang;
+                self.record_reply(turn, conversation.turns, compute, result.is_ok());
                 self.conversation = Some(conversation);
                 match result {
                     Ok(reply) => self.answer(turn, reply, compute, now),
@@ -257,6 +289,7 @@ impl CallRunner {
                 if let Some(i) = self.first_sentence_due.iter().position(|r| *r == reply) {
                     self.first_sentence_due.swap_remove(i);
                     self.log.first_sentence(reply, compute);
+                    self.recorder.job("tts", compute, !samples.is_empty());
                 }
                 if last && self.synthesis.as_ref().is_some_and(|(r, _)| *r == reply) {
                     self.synthesis = None;
@@ -302,17 +335,53 @@ impl CallRunner {
                 }
             }
         };
+        let mut text = reply.text;
+        if turn == TurnId::GREETING && self.recording.is_some() {
+            text = format!("{} {text}", consent_notice(reply.lang));
+        }
+        let mut listen = listen_mode(reply.expect);
+        let mut end = end;
+        if end == ReplyEnd::Hangup && turn != TurnId::GREETING && self.survey == Survey::Ready {
+            self.survey = Survey::Asked(reply.lang);
+            text = format!("{text} {}", survey::question(reply.lang));
+            listen = ListenMode::Digits;
+            end = ReplyEnd::Continue;
+        }
         self.controls.push_back(Control::Event(UiEvent::BotSaid {
-            text: reply.text.clone(),
+            text: text.clone(),
             lang: reply.lang,
         }));
         self.feed(
             Input::Reply {
                 turn,
-                text: reply.text,
+                text,
                 lang: reply.lang,
-                listen: listen_mode(reply.expect),
+                listen,
                 end,
+            },
+            now,
+        );
+    }
+
+    /// The caller's answer to the survey: records a score, says goodbye and hangs up.
+    fn survey_answer(&mut self, turn: TurnId, answer: &str, lang: Lang, now: Instant) {
+        self.survey = Survey::Off;
+        let score = survey::score(answer);
+        if let Some(score) = score {
+            self.recorder.csat(score);
+        }
+        let text = survey::closing(lang, score.is_some()).to_string();
+        self.controls.push_back(Control::Event(UiEvent::BotSaid {
+            text: text.clone(),
+            lang,
+        }));
+        self.feed(
+            Input::Reply {
+                turn,
+                text,
+                lang,
+                listen: ListenMode::Open,
+                end: ReplyEnd::Hangup,
             },
             now,
         );
@@ -374,6 +443,10 @@ impl CallRunner {
                     UserTurn::NoInput => ("no_input", String::new(), UserInput::NoInput),
                 };
                 self.log.understood(turn, kind, &text);
+                if let Survey::Asked(lang) = self.survey {
+                    self.survey_answer(turn, &text, lang, now);
+                    return;
+                }
                 self.state(CallState::Thinking);
                 self.understand(turn, input);
             }
@@ -410,6 +483,9 @@ impl CallRunner {
                     priority: crate::dialogue::Priority::Normal,
                     summary: String::new(),
                 });
+                if let Control::Escalate { reason, .. } = &control {
+                    self.recorder.escalated(reason);
+                }
                 self.state(CallState::Agent);
                 self.controls.push_back(control);
             }
@@ -418,8 +494,39 @@ impl CallRunner {
         }
     }
 
+    /// Analytics of a dialogue reply to `turn`, logged as the conversation's turn `seq`.
+    fn record_reply(&mut self, turn: TurnId, seq: u32, compute: Duration, ok: bool) {
+        self.recorder.job("dialogue", compute, ok);
+        if let Some(record) = self.log.turn_record(turn).filter(|_| ok) {
+            self.recorder.answered(turn.0, seq, &record.input);
+        }
+    }
+
+    /// Analytics of a session event (already in the call log).
+    fn record_event(&mut self, event: &CallEvent) {
+        match &event.kind {
+            EventKind::TurnTimings(t) => {
+                if let Some(record) = self.log.turn_record(t.turn) {
+                    self.recorder.turn_done(record);
+                }
+            }
+            EventKind::CallEnded { .. } => {
+                if let Some(recording) = self.recording.take()
+                    && let Err(e) = recording.finish()
+                {
+                    tracing::warn!("call recording not completed: {e}");
+                }
+                let log = self.log.snapshot();
+                let duration = Duration::from_secs_f64(log.duration_secs.max(0.0));
+                self.recorder.ended(&log.turns, &log.end, duration);
+            }
+            _ => {}
+        }
+    }
+
     fn event(&mut self, event: &CallEvent, _now: Instant) {
         self.log.event(event);
+        self.record_event(event);
         match &event.kind {
             EventKind::SpeechStart { .. } => self.state(CallState::Listening),
             EventKind::TranscriptReceived { text, lang, .. } if !text.trim().is_empty() => {
@@ -442,6 +549,23 @@ impl CallRunner {
         self.controls
             .push_back(Control::Event(UiEvent::State(state)));
     }
+}
+
+/// A recording for a new call when `[privacy] record_calls` is on (replays record their own stereo WAV).
+fn start_recording(engines: &Engines, channel: Channel) -> Option<CallRecording> {
+    let privacy = &engines.config.privacy;
+    if !privacy.record_calls || channel == Channel::Replay {
+        return None;
+    }
+    let name = format!(
+        "{}-{}-{:08x}",
+        channel.as_str(),
+        chrono::Local::now().format("%Y%m%d%H%M%S"),
+        rand::random::<u32>()
+    );
+    CallRecording::create(&privacy.recordings_dir, &name)
+        .map_err(|e| tracing::warn!("cannot record the call ([privacy] recordings_dir): {e}"))
+        .ok()
 }
 
 /// How long the session waits for the caller after a reply, from what the reply asked for.

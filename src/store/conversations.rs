@@ -3,8 +3,10 @@
 use chrono::NaiveDateTime;
 use rusqlite::{Row, params};
 
+use super::analytics::caller_key;
 use super::time::{format_datetime, parse_datetime};
 use super::{Store, StoreError, TurnRecord, query_all};
+use crate::privacy::{mask_phone, redact, redact_entities_json};
 
 const TURN_COLUMNS: &str = "conversation_id, channel, seq, at, speaker, text, lang, intent, confidence, entities, \
                             sentiment, reply, outcome";
@@ -32,7 +34,8 @@ fn turn_from_row(row: &Row<'_>) -> Result<TurnRecord, StoreError> {
 }
 
 impl Store {
-    /// Records the start of a conversation.
+    /// Records the start of a conversation. The caller's number is stored masked, with a salted hash to find
+    /// the caller's interactions again (data-subject requests).
     pub fn start_conversation(
         &self,
         id: &str,
@@ -42,16 +45,19 @@ impl Store {
         lang: crate::lang::Lang,
         at: NaiveDateTime,
     ) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT INTO conversations (id, channel, caller, customer_id, lang, started_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        let conn = self.lock();
+        let key = caller.map(|c| caller_key(&conn, c)).transpose()?;
+        conn.execute(
+            "INSERT INTO conversations (id, channel, caller, customer_id, lang, started_at, caller_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 id,
                 channel,
-                caller,
+                caller.map(mask_phone),
                 customer_id,
                 lang.code(),
-                format_datetime(at)
+                format_datetime(at),
+                key,
             ],
         )?;
         Ok(())
@@ -71,7 +77,8 @@ impl Store {
         Ok(())
     }
 
-    /// Appends a turn to the log. The only writer of `turns`, so new columns are added here.
+    /// Appends a turn to the log, personal data redacted. The only writer of `turns`, so new columns are added
+    /// here.
     pub fn insert_turn(&self, t: &TurnRecord) -> Result<(), StoreError> {
         self.lock().execute(
             &format!("INSERT INTO turns ({TURN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
@@ -81,13 +88,13 @@ impl Store {
                 t.seq,
                 format_datetime(t.at),
                 t.speaker,
-                t.text,
+                redact(&t.text),
                 t.lang.code(),
                 t.intent,
                 t.confidence.map(f64::from),
-                t.entities,
+                redact_entities_json(&t.entities),
                 t.sentiment.map(f64::from),
-                t.reply,
+                redact(&t.reply),
                 t.outcome,
             ],
         )?;

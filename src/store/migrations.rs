@@ -8,6 +8,11 @@ use super::StoreError;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, "users", include_str!("migrations/0002_users.sql")),
+    (
+        4,
+        "analytics",
+        include_str!("migrations/0004_analytics.sql"),
+    ),
 ];
 
 /// Applies every migration the database has not had yet, in order. Checking each version (not only those above

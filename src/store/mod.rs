@@ -3,6 +3,11 @@
 //! SQLite through rusqlite, one connection behind a mutex (WAL mode, busy timeout). Every SQL statement of kefu
 //! lives in this module; the schema is a list of versioned migrations applied in one transaction each.
 
+mod analytics;
+pub use analytics::{
+    AgentHandling, AnalyticsTurn, CallResult, Interaction, InteractionEnd, Purged, Recording,
+    TurnDetail,
+};
 mod catalog;
 mod conversations;
 mod migrations;
@@ -124,7 +129,7 @@ impl Store {
     pub fn wipe(&self) -> Result<(), StoreError> {
         self.lock().execute_batch(
             "BEGIN;
-             DELETE FROM turns; DELETE FROM conversations; DELETE FROM tickets; DELETE FROM logistics_events;
+             DELETE FROM turns; DELETE FROM recordings; DELETE FROM conversations; DELETE FROM tickets; DELETE FROM logistics_events;
              DELETE FROM order_items; DELETE FROM orders; DELETE FROM promotions; DELETE FROM customers;
              DELETE FROM products;
              COMMIT;",

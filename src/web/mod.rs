@@ -1,6 +1,8 @@
 //! kefu's HTTP face (axum): the voice-chat page at `/`, the text chat API, WebRTC signalling, staff sign-in.
 
 mod chat_api;
+mod dashboard;
+mod rating;
 mod sessions;
 mod voice_page;
 mod webrtc_api;
@@ -71,6 +73,12 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(voice_page::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/chat", post(chat_api::chat))
+        .route("/api/chat/rating", post(rating::rate))
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/static/{file}", get(dashboard::asset))
+        .route("/api/dashboard/summary", get(dashboard::summary))
+        .route("/api/dashboard/report", get(dashboard::download))
+        .route("/metrics", get(dashboard::prometheus))
         .route("/api/webrtc/config", get(webrtc_api::config))
         .route(
             "/api/webrtc/calls",

@@ -61,6 +61,8 @@ pub struct Replayer {
     nlu: Nlu,
     kb: KnowledgeBase,
     config: Config,
+    /// Where each replayed call's interaction record is kept (for analytics), if anywhere.
+    record: Option<Store>,
 }
 
 impl std::fmt::Debug for Replayer {
@@ -122,7 +124,14 @@ impl Replayer {
             nlu,
             kb,
             config,
+            record: None,
         })
+    }
+
+    /// Keeps every replayed call's interaction record (conversation and turns) in `store` too.
+    pub fn record_to(mut self, store: Store) -> Self {
+        self.record = Some(store);
+        self
     }
 
     /// The Whisper model in use.
@@ -159,6 +168,9 @@ impl Replayer {
             lang: fixture.lang,
         };
         let mut replayed = run::replay(&engines, fixture, &caller.samples, spec);
+        if let (Some(target), Some(id)) = (&self.record, &replayed.log.conversation) {
+            target.import_interaction(engines.dialogue().store(), id)?;
+        }
         // The replay's shop is thrown away with its conversation; its id would only differ run to run.
         replayed.log.conversation = None;
         let failures = expect::check(&fixture.fixture.expect, &replayed.log);

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::call::Frame;
 use crate::dialogue::Channel;
 use crate::pipeline::{CallSpec, Control, Engines, LiveCall, UiEvent};
+use crate::privacy::{redact, redact_call_log};
 
 use super::{CallHandler, Conversation, Escalation, IncomingCall};
 
@@ -69,14 +70,14 @@ impl Conversation for EngineCall {
                 Control::Escalate {
                     reason, summary, ..
                 } => {
-                    tracing::info!(call_id = %self.call_id, reason, summary, "the caller asked for a person");
+                    tracing::info!(call_id = %self.call_id, reason, summary = %redact(&summary), "the caller asked for a person");
                     self.escalation = Some(Escalation { reason, summary });
                 }
                 Control::Event(UiEvent::CallerSaid { text, .. }) => {
-                    tracing::info!(call_id = %self.call_id, text, "caller said");
+                    tracing::info!(call_id = %self.call_id, text = %redact(&text), "caller said");
                 }
                 Control::Event(UiEvent::BotSaid { text, .. }) => {
-                    tracing::info!(call_id = %self.call_id, text, "bot said");
+                    tracing::info!(call_id = %self.call_id, text = %redact(&text), "bot said");
                 }
                 Control::Event(UiEvent::State(state)) => {
                     tracing::debug!(call_id = %self.call_id, ?state, "call state");
@@ -125,7 +126,9 @@ impl Conversation for EngineCall {
         let path = dir.join(format!("{name}.json"));
         let written = std::fs::create_dir_all(&dir)
             .map_err(|e| e.to_string())
-            .and_then(|()| serde_json::to_vec_pretty(&log).map_err(|e| e.to_string()))
+            .and_then(|()| {
+                serde_json::to_vec_pretty(&redact_call_log(&log)).map_err(|e| e.to_string())
+            })
             .and_then(|json| std::fs::write(&path, json).map_err(|e| e.to_string()));
         if let Err(e) = written {
             tracing::warn!(%call_id, path = %path.display(), error = e, "cannot write the call log ([sip] call_log_dir)");

@@ -482,8 +482,7 @@ impl Door {
         self.stats.answered.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
             %call_id,
-            caller = caller.as_ref().map(|c| c.uri.as_str()).unwrap_or("?"),
-            number = caller.as_ref().and_then(|c| c.number.as_deref()).unwrap_or("-"),
+            number = %caller.as_ref().and_then(|c| c.number.as_deref()).map(crate::privacy::mask_phone).unwrap_or_else(|| "-".into()),
             ?transport,
             rtp_port = port,
             codec = negotiated.as_ref().map(|n| n.codec.name()).unwrap_or("(offer sent)"),

@@ -217,7 +217,9 @@ async fn controls(
             // The page shows the hand-over from the call's `agent` state; taking the call is issue 7's desk.
             Control::Escalate {
                 reason, summary, ..
-            } => tracing::info!(call = %id, %reason, %summary, "browser call handed to a person"),
+            } => {
+                tracing::info!(call = %id, %reason, summary = %crate::privacy::redact(&summary), "browser call handed to a person")
+            }
         }
     }
     if ending.is_none() && call.is_ended() {
