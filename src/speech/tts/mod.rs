@@ -127,14 +127,16 @@ impl TtsEngine {
     }
 
     /// Speaks `text` sentence by sentence, lazily: each chunk is synthesised when the iterator reaches it, so the
-    /// first can play while the rest is made (and a barge-in simply drops the iterator).
+    /// first can play while the rest is made (and a barge-in simply drops the iterator). The first sentence's
+    /// first clause is a chunk of its own: it is what the caller waits for.
     pub fn speak<'a>(
         &'a self,
         text: &str,
         lang: Lang,
     ) -> impl Iterator<Item = Result<TtsChunk, TtsError>> + 'a {
         let voice = self.voice(lang);
-        sentences::split(text).into_iter().map(move |sentence| {
+        let pieces = sentences::first_clause_apart(sentences::split(text));
+        pieces.into_iter().map(move |sentence| {
             let samples = self.synthesize(voice, &sentence)?;
             Ok(TtsChunk {
                 text: sentence,
@@ -202,7 +204,7 @@ fn load_voice(
         ("kokoro", Lang::Zh) => {
             let dir = models_dir.join("kokoro");
             match KokoroVoice::load(&dir, &cfg.kokoro_voice, &cfg.espeak_data, cfg.threads) {
-                Ok(voice) => Ok(Arc::new(voice)),
+                Ok(voice) => Ok(Arc::new(voice.with_pace(cfg.kokoro_pace))),
                 Err(e @ TtsError::MissingModel { .. }) => {
                     tracing::warn!(
                         "{e}; speaking Mandarin with espeak-ng until then (or set [tts] zh_voice = \"espeak\")"

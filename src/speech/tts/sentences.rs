@@ -7,6 +7,9 @@
 /// Width (an ideograph counts 2, since it carries about a short word) past which a sentence is cut at a comma.
 pub const MAX_WIDTH: usize = 80;
 
+/// Width of the narrowest first clause spoken on its own by [`first_clause_apart`] ("您好，" waits for the rest).
+pub const MIN_FIRST_CLAUSE: usize = 8;
+
 /// Words that end with a dot without ending the sentence (compared case-insensitively, without the dot).
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "approx", "dept",
@@ -130,6 +133,20 @@ fn split_long(sentence: &str) -> Vec<String> {
     if width(sentence) <= MAX_WIDTH {
         return vec![sentence.to_string()];
     }
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for clause in clauses(sentence) {
+        if !current.trim().is_empty() && width(current.trim()) + width(clause.trim()) > MAX_WIDTH {
+            push_sentence(&mut pieces, std::mem::take(&mut current));
+        }
+        current.push_str(&clause);
+    }
+    push_sentence(&mut pieces, current);
+    pieces
+}
+
+/// The clauses of a sentence, each with the comma that ends it. "1,000" is not a comma break.
+fn clauses(sentence: &str) -> Vec<String> {
     let chars: Vec<char> = sentence.chars().collect();
     let mut clauses = Vec::new();
     let mut start = 0;
@@ -145,16 +162,27 @@ fn split_long(sentence: &str) -> Vec<String> {
         }
     }
     clauses.push(chars[start..].iter().collect());
-    let mut pieces: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for clause in clauses {
-        if !current.trim().is_empty() && width(current.trim()) + width(clause.trim()) > MAX_WIDTH {
-            push_sentence(&mut pieces, std::mem::take(&mut current));
-        }
-        current.push_str(&clause);
+    clauses
+}
+
+/// Cuts the first sentence after its first clause (when that clause is at least [`MIN_FIRST_CLAUSE`] wide and
+/// something follows), so speech starts as soon as that clause is synthesised and the rest is made while it
+/// plays. Later sentences stay whole: their prosody is better and they are ready before they are needed.
+pub fn first_clause_apart(mut sentences: Vec<String>) -> Vec<String> {
+    let Some(first) = sentences.first() else {
+        return sentences;
+    };
+    let mut parts = clauses(first).into_iter();
+    let Some(clause) = parts.next() else {
+        return sentences;
+    };
+    let rest: String = parts.collect();
+    if width(clause.trim()) < MIN_FIRST_CLAUSE || !rest.chars().any(char::is_alphanumeric) {
+        return sentences;
     }
-    push_sentence(&mut pieces, current);
-    pieces
+    sentences[0] = clause.trim().to_string();
+    sentences.insert(1, rest.trim().to_string());
+    sentences
 }
 
 #[cfg(test)]
@@ -232,6 +260,29 @@ mod tests {
         assert!(pieces.len() >= 2, "{pieces:?}");
         assert!(pieces.iter().all(|p| width(p) <= MAX_WIDTH), "{pieces:?}");
         assert_eq!(pieces.concat(), zh);
+    }
+
+    #[test]
+    fn the_first_clause_is_spoken_first() {
+        let apart = |text: &str| first_clause_apart(split(text));
+        assert_eq!(
+            apart("您的订单已经发货，预计明天送达。请问还有别的吗？"),
+            ["您的订单已经发货，", "预计明天送达。", "请问还有别的吗？"]
+        );
+        assert_eq!(
+            apart("您好，请问有什么可以帮您？"),
+            ["您好，请问有什么可以帮您？"]
+        );
+        assert_eq!(
+            apart("Your order has shipped, it arrives tomorrow."),
+            ["Your order has shipped,", "it arrives tomorrow."]
+        );
+        assert_eq!(apart("谢谢您的耐心等待，"), ["谢谢您的耐心等待，"]);
+        assert_eq!(
+            apart("It costs 1,000 dollars."),
+            ["It costs 1,000 dollars."]
+        );
+        assert!(apart("").is_empty());
     }
 
     #[test]
