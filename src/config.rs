@@ -186,6 +186,8 @@ pub struct TtsConfig {
     /// Kokoro voice style: `jm_kumo`, `jf_nezumi`, `jf_alpha`, `jf_gongitsune`, `jf_tebukuro`, or styles joined
     /// by `+` to average them (`jf_nezumi+jm_kumo`).
     pub kokoro_voice: String,
+    /// Kokoro's pace on top of `speed` (below 1 is slower): its Mandarin is understood best a little slow.
+    pub kokoro_pace: f32,
     /// Speaking rate multiplier (1.0 = the voice's natural rate).
     pub speed: f32,
     /// CPU threads for synthesis.
@@ -206,6 +208,7 @@ impl Default for TtsConfig {
             en_voice: "piper-joe".into(),
             zh_voice: "kokoro".into(),
             kokoro_voice: "jm_kumo".into(),
+            kokoro_pace: 0.85,
             speed: 1.0,
             threads: 1,
             espeak_data: PathBuf::from("/usr/lib/x86_64-linux-gnu/espeak-ng-data"),

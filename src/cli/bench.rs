@@ -124,11 +124,17 @@ fn bench_vad(config: &Config, mut wavs: Vec<PathBuf>) -> Result<()> {
 
 const EN_REPLY: &str = "Thank you for calling. Your order was shipped yesterday and should arrive on Friday. \
                         Is there anything else I can help you with?";
+/// About three seconds of Mandarin: one sentence, two clauses.
+const ZH_SENTENCE: &str = "您的订单已经发货，预计明天送达。";
 const ZH_REPLY: &str = "感谢您的来电。您的订单昨天已经发货，预计星期五送达。请问还有什么可以帮您？";
 
 fn bench_tts(config: &Config) -> Result<()> {
     let engine = TtsEngine::load(&config.models.dir, &config.tts)?;
-    for (lang, text) in [(Lang::En, EN_REPLY), (Lang::Zh, ZH_REPLY)] {
+    for (lang, text) in [
+        (Lang::En, EN_REPLY),
+        (Lang::Zh, ZH_SENTENCE),
+        (Lang::Zh, ZH_REPLY),
+    ] {
         report(engine.voice(lang).name(), &engine, text, lang)?;
     }
     if engine.voice(Lang::En).name() != "espeak:en-us" {
@@ -144,6 +150,7 @@ fn bench_tts(config: &Config) -> Result<()> {
 /// Speaks `text` twice (the first run warms up) and prints the second run's timings.
 fn report(name: &str, engine: &TtsEngine, text: &str, lang: Lang) -> Result<()> {
     for _ in engine.speak(text, lang) {}
+    let cpu_start = process_cpu_secs();
     let start = Instant::now();
     let mut first = None;
     let mut audio_secs = 0.0;
@@ -153,8 +160,12 @@ fn report(name: &str, engine: &TtsEngine, text: &str, lang: Lang) -> Result<()> 
         audio_secs += chunk.duration_secs();
     }
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = match (cpu_start, process_cpu_secs()) {
+        (Some(a), Some(b)) => format!(", CPU {:.3} s", b - a),
+        _ => String::new(),
+    };
     println!(
-        "tts {name} ({lang}): {audio_secs:.2} s of audio, time to first audio {:.3} s, total {elapsed:.3} s, RTF {:.3}",
+        "tts {name} ({lang}): {audio_secs:.2} s of audio, time to first audio {:.3} s, total {elapsed:.3} s, RTF {:.3}{cpu}",
         first.unwrap_or(elapsed),
         elapsed / audio_secs.max(f64::EPSILON)
     );

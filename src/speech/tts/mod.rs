@@ -203,7 +203,7 @@ fn load_voice(
         ("kokoro", Lang::Zh) => {
             let dir = models_dir.join("kokoro");
             match KokoroVoice::load(&dir, &cfg.kokoro_voice, &cfg.espeak_data, cfg.threads) {
-                Ok(voice) => Ok(Arc::new(voice)),
+                Ok(voice) => Ok(Arc::new(voice.with_pace(cfg.kokoro_pace))),
                 Err(e @ TtsError::MissingModel { .. }) => {
                     tracing::warn!(
                         "{e}; speaking Mandarin with espeak-ng until then (or set [tts] zh_voice = \"espeak\")"

@@ -10,9 +10,9 @@
 pub const MAX_WIDTH: usize = 80;
 
 /// Width past which the first sentence gives up its first clause as a piece of its own.
-const LEAD_WIDTH: usize = 40;
+const LEAD_WIDTH: usize = 24;
 /// Shortest first clause worth its own piece (shorter ones sound clipped on their own).
-const MIN_LEAD_WIDTH: usize = 14;
+const MIN_LEAD_WIDTH: usize = 12;
 
 /// Words that end with a dot without ending the sentence (compared case-insensitively, without the dot).
 const ABBREVIATIONS: &[&str] = &[
@@ -224,8 +224,8 @@ mod tests {
             ["The answer is no.", "Sorry about that."]
         );
         assert_eq!(
-            split("Visit kefu.shop/help, e.g. the FAQ."),
-            ["Visit kefu.shop/help, e.g. the FAQ."]
+            split("See kefu.shop/help e.g. the FAQ."),
+            ["See kefu.shop/help e.g. the FAQ."]
         );
     }
 
@@ -286,6 +286,18 @@ mod tests {
         assert_eq!(
             split("您的订单已经发货，预计明天下午送达，请注意查收。"),
             ["您的订单已经发货，", "预计明天下午送达，请注意查收。"]
+        );
+        assert_eq!(
+            split("您的订单已经发货，预计明天送达。请问还有别的吗？"),
+            ["您的订单已经发货，", "预计明天送达。", "请问还有别的吗？"]
+        );
+        assert_eq!(
+            split("Your order has shipped, it arrives tomorrow."),
+            ["Your order has shipped,", "it arrives tomorrow."]
+        );
+        assert_eq!(
+            split("您好，请问有什么可以帮您？"),
+            ["您好，请问有什么可以帮您？"]
         );
         // Too short a clause to stand alone, a first sentence that is short anyway, a comma inside a number.
         assert_eq!(

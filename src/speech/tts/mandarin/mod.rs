@@ -87,4 +87,55 @@ mod tests {
         let said = phonemize("订单123456，好的。DHL", &|w| format!("<{w}>"));
         assert_eq!(said, "ti↘ŋta→n i→ ɚ↘ sa→n sɨ↘ u↓ ljou↘, xau↓ tɤ. <D H L>");
     }
+
+    /// Phonemes written by the reference front end (Python `misaki` 0.9.4, `ZHG2P()`: its v1.0 path, the one
+    /// Kokoro v1.0 was trained with) for plain shop sentences.
+    #[test]
+    fn matches_the_reference_front_end() {
+        let reference = [
+            (
+                "您好，请问有什么可以帮您？",
+                "ni↗nxau↓, ʨʰi↓ŋwə↘n jou↓ ʂə↗nmɤ kʰɤ↓i↓ pa→ŋ ni↗n?",
+            ),
+            (
+                "您的订单已经发货，预计明天送达。",
+                "ni↗n tɤ ti↘ŋta→n i↓ʨi→ŋ fa→xwo↘, y↘ʨi↘ mi↗ŋtʰjɛ→n sʊ↘ŋta↗.",
+            ),
+            (
+                "我已经为您重新安排了配送。",
+                "wo↓ i↓ʨi→ŋ wei↘ ni↗n ꭧʰʊ↗ŋɕi→na→npʰai↗ lɤ pʰei↘sʊ↘ŋ.",
+            ),
+            (
+                "这个包裹的重量是1.5公斤。",
+                "ꭧɤ↘kɤ pau→kwo↓ tɤ ꭧʊ↘ŋlja↘ŋ ʂɨ↘ i↘tjɛ↓n u↓kʊ→ŋʨi→n.",
+            ),
+            (
+                "我帮您转人工客服，请稍等。",
+                "wo↓ pa→ŋ ni↗n ꭧwa↓n ɻə↗nkʊ→ŋ kʰɤ↘fu↗, ʨʰi↓ŋʂau→tə↓ŋ.",
+            ),
+            (
+                "您可以在七天内无理由退货。",
+                "ni↗n kʰɤ↓i↓ ʦai↘ ʨʰi→tʰjɛ→n nei↘ u↗ li↓jou↗ tʰwei↘xwo↘.",
+            ),
+            (
+                "您的退货申请已经通过审核。",
+                "ni↗n tɤ tʰwei↘xwo↘ ʂə→nʨʰi↓ŋ i↓ʨi→ŋ tʰʊ→ŋkwo↘ ʂə↓nxɤ↗.",
+            ),
+            (
+                "换货的新地址已经更新好了。",
+                "xwa↘nxwo↘ tɤ ɕi→n ti↘ꭧɨ↓ i↓ʨi→ŋ kə→ŋɕi→n xau↓ lɤ.",
+            ),
+            (
+                "请问您还有其他问题吗？",
+                "ʨʰi↓ŋwə↘n ni↗n xai↗jou↓ ʨʰi↗tʰa→ wə↘ntʰi↗ ma?",
+            ),
+            (
+                "感谢您的耐心等待，祝您生活愉快。",
+                "ka↓nɕje↘ni↗n tɤ nai↘ɕi→n tə↓ŋtai↘, ꭧu↘ni↗n ʂə→ŋxwo↗ y↗kʰwai↘.",
+            ),
+        ];
+        for (text, want) in reference {
+            assert_eq!(phonemize(text, &|_| String::new()), want, "{text}");
+        }
+    }
 }

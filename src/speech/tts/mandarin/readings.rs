@@ -1,8 +1,11 @@
 //! Readings of Chinese words: pinyin with tone numbers, polyphones resolved for shop speech.
 //!
-//! A character's reading comes from the `pinyin` crate's most common reading, unless the word it is in is listed
-//! in [`WORDS`] (重新 chóng vs 重量 zhòng, 还款 huán vs 还没 hái, 银行 háng vs 行 xíng) or the character is a
-//! particle on its own ([`SINGLE`]).
+//! A character's reading comes from the `pinyin` crate's most common reading, unless it is part of a word listed
+//! in [`WORDS`] (重新 chóng vs 重量 zhòng, 还款 huán vs 还没 hái, 银行 háng vs 行 xíng; also inside a longer
+//! word such as 重新安排) or the character is a particle on its own ([`SINGLE`]).
+//!
+//! These readings match those of the reference front end (misaki's v1.0 Mandarin path: jieba words, pypinyin,
+//! no sandhi) on kefu's shop sentences, except where pypinyin's is wrong (还款 hái).
 //!
 //! Tones are citation tones: no sandhi is written. Kokoro's Mandarin was trained on unsandhied pinyin and says
 //! the sandhi itself; writing it too made 五角 (wǔ jiǎo) come out as 无脚 (wú jiǎo).
@@ -15,6 +18,12 @@ const WORDS: &[(&str, &str)] = &[
     ("重复", "chong2 fu4"),
     ("重发", "chong2 fa1"),
     ("重量", "zhong4 liang4"),
+    ("更新", "geng1 xin1"),
+    ("更换", "geng1 huan4"),
+    ("更改", "geng1 gai3"),
+    ("变更", "bian4 geng1"),
+    ("这个", "zhe4 ge5"),
+    ("那个", "na4 ge5"),
     ("重要", "zhong4 yao4"),
     ("还款", "huan2 kuan3"),
     ("退还", "tui4 huan2"),
@@ -112,20 +121,48 @@ pub fn read_words(words: &[&str], kind: ReadingKind) -> Vec<Reading> {
 
 fn word_reading(word: &str, kind: ReadingKind) -> Reading {
     if kind == ReadingKind::Text {
-        if let Some((_, listed)) = WORDS.iter().find(|(w, _)| *w == word) {
-            return listed.split(' ').map(numbered).collect();
-        }
         let mut chars = word.chars();
         if let (Some(c), None) = (chars.next(), chars.next())
             && let Some((_, reading)) = SINGLE.iter().find(|(s, _)| *s == c)
         {
             return vec![numbered(reading)];
         }
+        return with_listed_parts(word);
     }
-    word.to_pinyin()
+    own_readings(word)
+}
+
+/// Each character's most common reading.
+fn own_readings(text: &str) -> Reading {
+    text.to_pinyin()
         .flatten()
         .map(|p| numbered(p.with_tone_num_end()))
         .collect()
+}
+
+/// A word longer than the listed ones (jieba keeps 重新安排 whole): listed words inside it keep their reading,
+/// the longest match first at each position; other characters take their own.
+fn with_listed_parts(word: &str) -> Reading {
+    let mut reading = Reading::new();
+    let mut rest = word;
+    while let Some(c) = rest.chars().next() {
+        let listed = WORDS
+            .iter()
+            .filter(|(w, _)| rest.starts_with(w))
+            .max_by_key(|(w, _)| w.len());
+        let taken = match listed {
+            Some((w, listed)) => {
+                reading.extend(listed.split(' ').map(numbered));
+                w.len()
+            }
+            None => {
+                reading.extend(own_readings(&rest[..c.len_utf8()]));
+                c.len_utf8()
+            }
+        };
+        rest = &rest[taken..];
+    }
+    reading
 }
 
 fn numbered(text: &str) -> (String, u8) {
@@ -149,6 +186,8 @@ mod tests {
     fn polyphones_follow_the_word() {
         assert_eq!(read(&["重新"]), ["chong2", "xin1"]);
         assert_eq!(read(&["重量"]), ["zhong4", "liang4"]);
+        assert_eq!(read(&["重新安排"]), ["chong2", "xin1", "an1", "pai2"]);
+        assert_eq!(read(&["已更新"]), ["yi3", "geng1", "xin1"]);
         assert_eq!(read(&["还款"]), ["huan2", "kuan3"]);
         assert_eq!(read(&["还", "没"]), ["hai2", "mei2"]);
         assert_eq!(read(&["银行"]), ["yin2", "hang2"]);
