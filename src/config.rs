@@ -48,6 +48,7 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub sip: crate::doors::sip::SipConfig,
     pub webrtc: WebRtcConfig,
+    pub agents: crate::agents::AgentsConfig,
 }
 
 /// The worker threads that run live calls' engine jobs (a replay runs them inline).

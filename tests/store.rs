@@ -18,11 +18,11 @@ fn migrations_are_idempotent_on_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub").join("shop.db");
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 3);
     seed::seed(&store, DEFAULT_SEED_DAY, false).unwrap();
     drop(store);
     let again = Store::open(&path).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 1);
+    assert_eq!(again.schema_version().unwrap(), 3);
     assert_eq!(again.product_count().unwrap(), 300);
 }
 

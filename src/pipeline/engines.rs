@@ -107,6 +107,11 @@ impl Engines {
         &self.config.call
     }
 
+    /// The speech synthesis engine (hold messages and other prompts outside the conversation).
+    pub fn tts(&self) -> &Arc<TtsEngine> {
+        &self.tts
+    }
+
     /// The dialogue engine (and through it the store).
     pub fn dialogue(&self) -> &Arc<DialogueEngine> {
         &self.dialogue

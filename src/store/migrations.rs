@@ -5,7 +5,14 @@ use rusqlite::{Connection, OptionalExtension};
 use super::StoreError;
 
 /// (version, name, SQL). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (
+        3,
+        "agent_calls",
+        include_str!("migrations/0003_agent_calls.sql"),
+    ),
+];
 
 /// Applies every migration newer than the database's version.
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

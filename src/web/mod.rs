@@ -15,6 +15,7 @@ use axum::routing::{delete, get, post};
 
 pub use sessions::Sessions;
 
+use crate::agents::AgentHub;
 use crate::dialogue::DialogueEngine;
 use crate::doors::webrtc::WebRtcDoor;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     /// The browser voice door; `None` when `[webrtc] enabled = false` (the page then offers text only).
     pub webrtc: Option<Arc<WebRtcDoor>>,
+    /// The live-agent desk (agent console); `None` when voice calls or `[agents]` are off.
+    pub agents: Option<Arc<AgentHub>>,
 }
 
 impl AppState {
@@ -37,7 +40,14 @@ impl AppState {
             engine,
             sessions: Arc::new(Sessions::new(idle, max_sessions)),
             webrtc: None,
+            agents: None,
         }
+    }
+
+    /// The same state with the agent desk.
+    pub fn with_agents(mut self, hub: Arc<AgentHub>) -> Self {
+        self.agents = Some(hub);
+        self
     }
 
     /// The same state with the browser voice door open.

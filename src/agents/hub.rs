@@ -1,0 +1,623 @@
+//! The agent desk on real time: one shared [`AgentHub`] holds the [`Queue`], the signed-in agents' consoles and
+//! the waiting calls, and carries the queue's actions out (ring a console, tell a caller their place, book a
+//! callback ticket). Caller doors and agent consoles talk to it through plain method calls; each side hears back
+//! on its own channel ([`CallerNotice`], [`DeskEvent`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::{Notify, mpsc};
+
+use crate::speech::tts::TtsEngine;
+use crate::store::{NewAgentCall, NewTicket, Store, TicketKind};
+
+use super::card::{ContextCard, Line};
+use super::config::AgentsConfig;
+use super::media::{AgentMedia, CallerMedia, media_link};
+use super::queue::{AgentId, Presence, Queue, QueueAction, QueueError, Skills};
+
+/// Frames buffered each way between a caller and an agent (200 ms).
+const MEDIA_DEPTH: usize = 10;
+
+/// Disposition codes an agent can close a call with.
+pub const DISPOSITIONS: &[&str] = &[
+    "resolved",
+    "follow_up",
+    "refund_issued",
+    "order_changed",
+    "complaint_logged",
+    "not_resolved",
+    "wrong_number",
+];
+
+/// What the hub tells a caller's door.
+#[derive(Debug)]
+pub enum CallerNotice {
+    Position {
+        position: usize,
+        expected_wait: Duration,
+    },
+    /// An agent took the call: bridge the caller to these ends.
+    Connected { media: CallerMedia, agent: String },
+    /// The agent's line dropped: back to waiting, first in line.
+    BackInQueue,
+    /// The agent put the caller on hold (`true`) or took them off it.
+    Hold(bool),
+    /// The agent gave the call back to the bot.
+    HandBack,
+    /// The agent ended the call.
+    Hangup,
+    /// Waited too long: a callback ticket was booked (if the store took it); the call leaves the queue.
+    Callback { ticket: Option<i64> },
+}
+
+/// What the hub tells an agent's console (sent as JSON, `type` says which).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DeskEvent {
+    Presence {
+        presence: Presence,
+    },
+    /// A call rings on this console.
+    Offer {
+        card: ContextCard,
+    },
+    /// The offer is off (not answered in time, the caller left, or another agent took it).
+    Withdrawn {
+        call: String,
+    },
+    /// The caller is connected to this agent.
+    Connected {
+        call: String,
+    },
+    /// A line of the live transcript.
+    Line {
+        call: String,
+        who: String,
+        text: String,
+    },
+    /// The call left this agent; `record` is the id the wrap-up is written to.
+    Ended {
+        call: String,
+        reason: String,
+        record: Option<i64>,
+    },
+    /// Calls waiting in the queue.
+    Queue {
+        waiting: usize,
+    },
+}
+
+/// A request the hub refuses.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error("call {0} is not connected to you")]
+    NotYourCall(String),
+    #[error("unknown disposition {0:?}: expected one of {list}", list = DISPOSITIONS.join(", "))]
+    Disposition(String),
+    #[error("no call of yours to wrap up with record {0}")]
+    NoRecord(i64),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+struct WaitingCall {
+    card: ContextCard,
+    notices: mpsc::UnboundedSender<CallerNotice>,
+    /// Set while bridged: the agent and the store record of their part of the call.
+    agent: Option<(AgentId, Option<i64>)>,
+    /// Both sides' words while bridged.
+    bridged_lines: Vec<Line>,
+}
+
+struct Desk {
+    name: String,
+    connection: u64,
+    events: mpsc::UnboundedSender<DeskEvent>,
+}
+
+struct HubState {
+    queue: Queue,
+    calls: HashMap<String, WaitingCall>,
+    desks: HashMap<AgentId, Desk>,
+    next_connection: u64,
+}
+
+/// The shared agent desk. Create with [`AgentHub::new`] and keep [`AgentHub::run`] running.
+pub struct AgentHub {
+    state: Mutex<HubState>,
+    wake: Notify,
+    store: Option<Store>,
+    tts: Option<Arc<TtsEngine>>,
+}
+
+impl AgentHub {
+    /// A hub with the queue timing of `config`; `store` records agent calls and callback tickets, `tts` speaks
+    /// hold messages.
+    pub fn new(
+        config: &AgentsConfig,
+        store: Option<Store>,
+        tts: Option<Arc<TtsEngine>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(HubState {
+                queue: Queue::new(config.queue()),
+                calls: HashMap::new(),
+                desks: HashMap::new(),
+                next_connection: 0,
+            }),
+            wake: Notify::new(),
+            store,
+            tts,
+        })
+    }
+
+    /// The store agent calls and callback tickets go to.
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// The voice for hold messages.
+    pub fn tts(&self) -> Option<Arc<TtsEngine>> {
+        self.tts.clone()
+    }
+
+    /// Runs the queue's timers (offers ringing out, callbacks, place announcements) until the process ends.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let next = {
+                let mut state = self.lock();
+                let now = Instant::now();
+                state.queue.handle_timeout(now);
+                self.dispatch(&mut state);
+                state.queue.poll_timeout()
+            };
+            let sleep = match next {
+                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)),
+                None => tokio::time::sleep(Duration::from_secs(3600)),
+            };
+            tokio::select! {
+                () = sleep => {}
+                () = self.wake.notified() => {}
+            }
+        }
+    }
+
+    /// Puts a call in the queue; the door hears what happens on the returned channel.
+    pub fn enqueue(
+        &self,
+        card: ContextCard,
+    ) -> Result<mpsc::UnboundedReceiver<CallerNotice>, HubError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut state = self.lock();
+        let call = card.call.clone();
+        let need = card.need();
+        tracing::info!(call, reason = card.reason, priority = ?card.priority, lang = ?card.lang, "call queued for an agent");
+        state.calls.insert(
+            call.clone(),
+            WaitingCall {
+                card,
+                notices: tx,
+                agent: None,
+                bridged_lines: Vec::new(),
+            },
+        );
+        if let Err(e) = state.queue.enqueue(call.clone(), need, Instant::now()) {
+            state.calls.remove(&call);
+            return Err(e.into());
+        }
+        self.settle(&mut state);
+        Ok(rx)
+    }
+
+    /// The caller's words (transcribed by the call's own ASR): on the card while waiting, live to the agent
+    /// while bridged.
+    pub fn caller_said(&self, call: &str, text: &str) {
+        self.line(call, "caller", text);
+    }
+
+    /// The agent's words (transcribed on the agent's leg).
+    pub fn agent_said(&self, call: &str, text: &str) {
+        self.line(call, "agent", text);
+    }
+
+    /// The caller hung up (or the call ended otherwise on the caller's side).
+    pub fn caller_left(&self, call: &str) {
+        let mut state = self.lock();
+        if let Some(entry) = state.calls.get(call)
+            && let Some((agent, record)) = entry.agent
+        {
+            self.close_record(&state, call, record, "hangup_caller");
+            self.tell_desk(
+                &state,
+                agent,
+                DeskEvent::Ended {
+                    call: call.to_string(),
+                    reason: "caller_hung_up".into(),
+                    record,
+                },
+            );
+        }
+        state.calls.remove(call);
+        state.queue.end(call, Instant::now());
+        self.settle(&mut state);
+    }
+
+    /// An agent's console connected; earlier connections of the same agent are replaced. Returns the
+    /// connection number (for [`AgentHub::disconnect`]) and the console's events.
+    pub fn connect(
+        &self,
+        agent: AgentId,
+        name: &str,
+        skills: Skills,
+    ) -> (u64, mpsc::UnboundedReceiver<DeskEvent>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut state = self.lock();
+        state.next_connection += 1;
+        let connection = state.next_connection;
+        state.queue.sign_in(agent, skills, Instant::now());
+        let presence = state.queue.presence(agent).unwrap_or(Presence::Away);
+        let _ = tx.send(DeskEvent::Presence { presence });
+        let _ = tx.send(DeskEvent::Queue {
+            waiting: state.queue.waiting().len(),
+        });
+        state.desks.insert(
+            agent,
+            Desk {
+                name: name.to_string(),
+                connection,
+                events: tx,
+            },
+        );
+        tracing::info!(agent, name, "agent console connected");
+        self.settle(&mut state);
+        (connection, rx)
+    }
+
+    /// The console closed. If it was the agent's latest connection they are signed out of the queue, and a
+    /// caller they were talking to goes back to the front of the queue.
+    pub fn disconnect(&self, agent: AgentId, connection: u64) {
+        let mut state = self.lock();
+        if state
+            .desks
+            .get(&agent)
+            .is_none_or(|d| d.connection != connection)
+        {
+            return;
+        }
+        state.desks.remove(&agent);
+        if let Some(call) = bridged_call(&state, agent) {
+            self.requeue(&mut state, &call, "agent_lost");
+        }
+        state.queue.sign_out(agent, Instant::now());
+        tracing::info!(agent, "agent console disconnected");
+        self.settle(&mut state);
+    }
+
+    /// The agent sets their presence.
+    pub fn set_presence(&self, agent: AgentId, presence: Presence) -> Result<(), HubError> {
+        let mut state = self.lock();
+        state.queue.set_presence(agent, presence, Instant::now())?;
+        let now = state.queue.presence(agent).unwrap_or(presence);
+        self.tell_desk(&state, agent, DeskEvent::Presence { presence: now });
+        self.settle(&mut state);
+        Ok(())
+    }
+
+    /// The agent takes the call offered to them. Returns their media ends and the card; the caller's door is
+    /// handed the other ends.
+    pub fn accept(
+        &self,
+        agent: AgentId,
+        call: &str,
+    ) -> Result<(AgentMedia, ContextCard), HubError> {
+        let mut state = self.lock();
+        state.queue.accept(agent, call, Instant::now())?;
+        let (caller_media, agent_media) = media_link(MEDIA_DEPTH);
+        let name = state
+            .desks
+            .get(&agent)
+            .map_or_else(String::new, |d| d.name.clone());
+        let record = self.open_record(&state, agent, call);
+        let Some(entry) = state.calls.get_mut(call) else {
+            return Err(QueueError::NotWaiting(call.to_string()).into());
+        };
+        entry.agent = Some((agent, record));
+        entry.bridged_lines.clear();
+        let _ = entry.notices.send(CallerNotice::Connected {
+            media: caller_media,
+            agent: name,
+        });
+        let card = entry.card.clone();
+        tracing::info!(agent, call, "agent took the call");
+        self.tell_desk(
+            &state,
+            agent,
+            DeskEvent::Connected {
+                call: call.to_string(),
+            },
+        );
+        self.settle(&mut state);
+        Ok((agent_media, card))
+    }
+
+    /// The agent turns the offer down.
+    pub fn decline(&self, agent: AgentId, call: &str) -> Result<(), HubError> {
+        let mut state = self.lock();
+        state.queue.decline(agent, call, Instant::now())?;
+        self.settle(&mut state);
+        Ok(())
+    }
+
+    /// The agent's audio leg ended while the call was still theirs (browser tab gone, network lost): the
+    /// caller goes back to the front of the queue.
+    pub fn agent_media_lost(&self, agent: AgentId, call: &str) {
+        let mut state = self.lock();
+        if bridged_call(&state, agent).as_deref() != Some(call) {
+            return;
+        }
+        self.requeue(&mut state, call, "agent_lost");
+        state.queue.agent_lost_call(agent, Instant::now());
+        self.settle(&mut state);
+    }
+
+    /// The agent puts the caller on hold or takes them off it.
+    pub fn hold(&self, agent: AgentId, call: &str, on: bool) -> Result<(), HubError> {
+        let state = self.lock();
+        let entry = own_call(&state, agent, call)?;
+        let _ = entry.notices.send(CallerNotice::Hold(on));
+        Ok(())
+    }
+
+    /// The agent hangs up on the caller (`hand_back = false`) or gives the call back to the bot.
+    pub fn release(&self, agent: AgentId, call: &str, hand_back: bool) -> Result<(), HubError> {
+        let mut state = self.lock();
+        let record = own_call(&state, agent, call)?.agent.and_then(|(_, r)| r);
+        let (notice, reason) = if hand_back {
+            (CallerNotice::HandBack, "handed_back")
+        } else {
+            (CallerNotice::Hangup, "hangup_agent")
+        };
+        self.close_record(&state, call, record, reason);
+        if let Some(entry) = state.calls.remove(call) {
+            let _ = entry.notices.send(notice);
+        }
+        state.queue.end(call, Instant::now());
+        self.tell_desk(
+            &state,
+            agent,
+            DeskEvent::Ended {
+                call: call.to_string(),
+                reason: reason.into(),
+                record,
+            },
+        );
+        self.settle(&mut state);
+        Ok(())
+    }
+
+    /// The agent's wrap-up for a call they took: disposition code and notes, saved with the call.
+    pub fn wrap_up(
+        &self,
+        agent: AgentId,
+        record: i64,
+        disposition: &str,
+        notes: &str,
+    ) -> Result<(), HubError> {
+        if !DISPOSITIONS.contains(&disposition) {
+            return Err(HubError::Disposition(disposition.to_string()));
+        }
+        let Some(store) = &self.store else {
+            return Err(HubError::NoRecord(record));
+        };
+        store
+            .wrap_up_agent_call(record, agent, disposition, notes)
+            .map_err(|e| match e {
+                crate::store::StoreError::NotFound(_) => HubError::NoRecord(record),
+                e => HubError::Store(e),
+            })?;
+        tracing::info!(agent, record, disposition, "wrap-up saved");
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        // Plain data: a panic elsewhere cannot leave it half-updated in a way later calls trip over.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Carries out the queue's actions and wakes the timer loop (deadlines may have moved).
+    fn settle(&self, state: &mut HubState) {
+        self.dispatch(state);
+        self.wake.notify_one();
+    }
+
+    fn dispatch(&self, state: &mut HubState) {
+        let mut queue_changed = false;
+        while let Some(action) = state.queue.poll_action() {
+            match action {
+                QueueAction::Offer { call, agent } => {
+                    queue_changed = true;
+                    if let Some(entry) = state.calls.get(&call) {
+                        tracing::info!(call, agent, "offering the call");
+                        let card = entry.card.clone();
+                        self.tell_desk(state, agent, DeskEvent::Offer { card });
+                    }
+                }
+                QueueAction::Withdraw { call, agent } => {
+                    self.tell_desk(state, agent, DeskEvent::Withdrawn { call });
+                }
+                QueueAction::Position {
+                    call,
+                    position,
+                    expected_wait,
+                } => {
+                    queue_changed = true;
+                    if let Some(entry) = state.calls.get(&call) {
+                        let _ = entry.notices.send(CallerNotice::Position {
+                            position,
+                            expected_wait,
+                        });
+                    }
+                }
+                QueueAction::Callback { call } => {
+                    queue_changed = true;
+                    if let Some(entry) = state.calls.remove(&call) {
+                        let ticket = self.book_callback(&entry.card);
+                        tracing::info!(call, ?ticket, "waited too long: callback booked");
+                        let _ = entry.notices.send(CallerNotice::Callback { ticket });
+                    }
+                }
+                QueueAction::Presence { agent, presence } => {
+                    self.tell_desk(state, agent, DeskEvent::Presence { presence });
+                }
+            }
+        }
+        if queue_changed {
+            let waiting = state.queue.waiting().len();
+            for desk in state.desks.values() {
+                let _ = desk.events.send(DeskEvent::Queue { waiting });
+            }
+        }
+    }
+
+    fn line(&self, call: &str, who: &str, text: &str) {
+        let mut state = self.lock();
+        let Some(entry) = state.calls.get_mut(call) else {
+            return;
+        };
+        let line = Line {
+            who: who.to_string(),
+            text: text.to_string(),
+        };
+        match entry.agent {
+            Some((agent, _)) => {
+                entry.bridged_lines.push(line);
+                self.tell_desk(
+                    &state,
+                    agent,
+                    DeskEvent::Line {
+                        call: call.to_string(),
+                        who: who.to_string(),
+                        text: text.to_string(),
+                    },
+                );
+            }
+            None => entry.card.transcript.push(line),
+        }
+    }
+
+    /// Takes a bridged call back from its agent and puts it in front of the queue.
+    fn requeue(&self, state: &mut HubState, call: &str, reason: &str) {
+        let Some(entry) = state.calls.get_mut(call) else {
+            return;
+        };
+        let record = entry.agent.take().and_then(|(_, r)| r);
+        let lines = std::mem::take(&mut entry.bridged_lines);
+        let _ = entry.notices.send(CallerNotice::BackInQueue);
+        tracing::warn!(
+            call,
+            reason,
+            "the agent's line dropped: the caller goes back to the front of the queue"
+        );
+        if let (Some(store), Some(record)) = (&self.store, record) {
+            let transcript = serde_json::to_string(&lines).unwrap_or_default();
+            if let Err(e) = store.close_agent_call(record, now_utc(), reason, &transcript) {
+                tracing::warn!("agent call record not closed: {e}");
+            }
+        }
+        entry.card.transcript.extend(lines);
+    }
+
+    fn tell_desk(&self, state: &HubState, agent: AgentId, event: DeskEvent) {
+        if let Some(desk) = state.desks.get(&agent) {
+            let _ = desk.events.send(event);
+        }
+    }
+
+    fn open_record(&self, state: &HubState, agent: AgentId, call: &str) -> Option<i64> {
+        let store = self.store.as_ref()?;
+        let card = &state.calls.get(call)?.card;
+        let lang = card.lang.code();
+        let priority = format!("{:?}", card.priority).to_lowercase();
+        store
+            .open_agent_call(&NewAgentCall {
+                call_id: call,
+                agent_id: agent,
+                channel: &card.channel,
+                caller: card.caller.as_deref(),
+                customer_id: card.customer.as_ref().map(|c| c.id),
+                lang,
+                reason: &card.reason,
+                priority: &priority,
+                answered_at: now_utc(),
+            })
+            .map_err(|e| tracing::warn!("agent call not recorded: {e}"))
+            .ok()
+    }
+
+    fn close_record(&self, state: &HubState, call: &str, record: Option<i64>, reason: &str) {
+        let (Some(store), Some(record)) = (&self.store, record) else {
+            return;
+        };
+        let lines = state
+            .calls
+            .get(call)
+            .map(|e| serde_json::to_string(&e.bridged_lines).unwrap_or_default())
+            .unwrap_or_else(|| "[]".into());
+        if let Err(e) = store.close_agent_call(record, now_utc(), reason, &lines) {
+            tracing::warn!("agent call record not closed: {e}");
+        }
+    }
+
+    fn book_callback(&self, card: &ContextCard) -> Option<i64> {
+        let store = self.store.as_ref()?;
+        let number = card.caller.as_deref().unwrap_or("unknown number");
+        let details = format!(
+            "Call back {number} ({}, {}): waited for an agent, escalated for {}. {}",
+            card.lang.code(),
+            card.channel,
+            card.reason,
+            card.summary
+        );
+        store
+            .create_ticket(&NewTicket {
+                kind: TicketKind::Callback,
+                order_id: None,
+                customer_id: card.customer.as_ref().map(|c| c.id),
+                details,
+                appointment: None,
+                created_at: now_utc(),
+            })
+            .map(|t| t.id)
+            .map_err(|e| tracing::warn!("callback ticket not booked: {e}"))
+            .ok()
+    }
+}
+
+fn now_utc() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+fn bridged_call(state: &HubState, agent: AgentId) -> Option<String> {
+    state
+        .calls
+        .iter()
+        .find(|(_, e)| e.agent.is_some_and(|(a, _)| a == agent))
+        .map(|(c, _)| c.clone())
+}
+
+fn own_call<'a>(
+    state: &'a HubState,
+    agent: AgentId,
+    call: &str,
+) -> Result<&'a WaitingCall, HubError> {
+    state
+        .calls
+        .get(call)
+        .filter(|e| e.agent.is_some_and(|(a, _)| a == agent))
+        .ok_or_else(|| HubError::NotYourCall(call.to_string()))
+}
