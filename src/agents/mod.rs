@@ -2,6 +2,7 @@
 //! time by the [`hub`]), what a waiting caller hears ([`hold`]), the caller door's side of it ([`line`]), the
 //! agent's context card ([`card`]) and the audio link between a caller's door and an agent's leg.
 
+pub mod browser_leg;
 pub mod card;
 mod config;
 pub mod hold;

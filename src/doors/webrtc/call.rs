@@ -259,8 +259,8 @@ async fn send(channel: &Arc<dyn DataChannel>, message: &ToPage) {
     }
 }
 
-/// Decodes the caller's microphone track until it ends.
-async fn read_microphone(track: Arc<dyn TrackRemote>, audio: mpsc::Sender<Vec<f32>>) {
+/// Decodes a browser's microphone track until it ends (the caller's here, an agent's on the agent desk).
+pub(crate) async fn read_microphone(track: Arc<dyn TrackRemote>, audio: mpsc::Sender<Vec<f32>>) {
     let mut decoder = match OpusDecoder::new() {
         Ok(d) => d,
         Err(e) => {

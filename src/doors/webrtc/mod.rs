@@ -7,6 +7,7 @@
 //! escalation behave as on the phone.
 
 mod call;
+pub(crate) use call::read_microphone;
 pub mod codec;
 pub mod jitter;
 pub mod messages;
@@ -72,6 +73,11 @@ impl WebRtcDoor {
             calls: Mutex::new(HashMap::new()),
             agents: Some(hub),
         })
+    }
+
+    /// The door's settings (the agent desk's browser legs use the same).
+    pub fn config(&self) -> &WebRtcConfig {
+        &self.config
     }
 
     /// The STUN/TURN servers the page should use too.
