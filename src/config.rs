@@ -49,6 +49,7 @@ pub struct Config {
     pub sip: crate::doors::sip::SipConfig,
     pub webrtc: WebRtcConfig,
     pub agents: crate::agents::AgentsConfig,
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// The worker threads that run live calls' engine jobs (a replay runs them inline).

@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod audio;
+pub mod auth;
 pub mod call;
 pub mod config;
 pub mod dialogue;

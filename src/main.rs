@@ -51,6 +51,9 @@ enum Command {
     Talk(cli::talk::TalkArgs),
     /// Replay recorded callers (QA fixtures) through the production pipeline and check the outcome.
     Replay(cli::replay::ReplayArgs),
+    /// Staff accounts for the agent console and the dashboard.
+    #[command(subcommand)]
+    Users(cli::users::UsersCommand),
     /// Language understanding: train, evaluate and try the intent classifier.
     Nlu {
         #[command(subcommand)]
@@ -84,6 +87,7 @@ fn main() -> Result<()> {
         Command::Serve => cli::serve::run(&config)?,
         Command::Replay(args) => cli::replay::run(&config, args)?,
         Command::Talk(args) => cli::talk::run(&config, args)?,
+        Command::Users(cmd) => cli::users::run(&config, cmd)?,
         Command::Nlu { command } => cli::nlu::run(&config, command)?,
     }
     Ok(())

@@ -47,7 +47,12 @@ impl BrowserLeg {
     /// Runs the leg until either side goes away.
     pub async fn run(mut self) {
         let ending = self.bridge().await;
-        tracing::info!(agent = self.agent, call = self.call, ?ending, "agent audio leg ended");
+        tracing::info!(
+            agent = self.agent,
+            call = self.call,
+            ?ending,
+            "agent audio leg ended"
+        );
         if ending == LegEnd::AgentLost {
             self.hub.agent_media_lost(self.agent, &self.call);
         }

@@ -12,3 +12,4 @@ pub mod serve;
 pub mod speech;
 pub mod store;
 pub mod talk;
+pub mod users;

@@ -49,7 +49,8 @@ pub fn run(config: &Config) -> Result<()> {
         engine,
         Duration::from_secs(config.server.session_idle_secs),
         config.server.max_sessions,
-    );
+    )
+    .with_auth_config(&config.auth);
     if let Some(door) = door {
         state = state.with_webrtc(door);
     }

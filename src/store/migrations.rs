@@ -7,6 +7,7 @@ use super::StoreError;
 /// (version, name, SQL). Append only: a released migration is never edited.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
+    (2, "users", include_str!("migrations/0002_users.sql")),
     (
         3,
         "agent_calls",

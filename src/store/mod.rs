@@ -13,6 +13,7 @@ mod records;
 pub mod seed;
 mod tickets;
 mod time;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +24,7 @@ use rusqlite::Connection;
 pub use agent_calls::{AgentCall, NewAgentCall};
 pub use records::*;
 pub use time::{format_date, format_datetime, parse_date, parse_datetime};
+pub use users::StoredUser;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,8 @@ pub enum StoreError {
     Corrupt { column: &'static str, value: String },
     #[error("{0} not found")]
     NotFound(String),
+    #[error("{0} already exists")]
+    Duplicate(String),
     #[error("the store already holds data; pass --force to wipe and re-seed it")]
     AlreadySeeded,
 }
@@ -118,7 +122,7 @@ impl Store {
         migrations::current_version(&self.lock())
     }
 
-    /// Deletes every row of every table (the schema stays).
+    /// Deletes every row of the shop and conversation tables (the schema and the sign-in accounts stay).
     pub fn wipe(&self) -> Result<(), StoreError> {
         self.lock().execute_batch(
             "BEGIN;

@@ -1,6 +1,6 @@
-//! kefu's HTTP face (axum): the voice-chat page at `/`, the text chat API, WebRTC signalling; agent and
-//! dashboard pages later.
+//! kefu's HTTP face (axum): the voice-chat page at `/`, the text chat API, WebRTC signalling, staff sign-in.
 
+mod agent_console;
 mod chat_api;
 mod sessions;
 mod voice_page;
@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::FromRef;
 use axum::routing::{delete, get, post};
 
 pub use sessions::Sessions;
 
 use crate::agents::AgentHub;
+use crate::auth::{Auth, AuthConfig};
 use crate::dialogue::DialogueEngine;
 use crate::doors::webrtc::WebRtcDoor;
 
@@ -31,12 +33,22 @@ pub struct AppState {
     pub webrtc: Option<Arc<WebRtcDoor>>,
     /// The live-agent desk (agent console); `None` when voice calls or `[agents]` are off.
     pub agents: Option<Arc<AgentHub>>,
+    /// Staff accounts and sessions (agent console, dashboard).
+    pub auth: Auth,
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Auth {
+        state.auth.clone()
+    }
 }
 
 impl AppState {
-    /// State for an engine with the given session limits.
+    /// State for an engine with the given session limits; staff sign in against the engine's store with the
+    /// default `[auth]` settings.
     pub fn new(engine: Arc<DialogueEngine>, idle: Duration, max_sessions: usize) -> Self {
         Self {
+            auth: Auth::new(engine.store().clone(), &AuthConfig::default()),
             engine,
             sessions: Arc::new(Sessions::new(idle, max_sessions)),
             webrtc: None,
@@ -47,6 +59,12 @@ impl AppState {
     /// The same state with the agent desk.
     pub fn with_agents(mut self, hub: Arc<AgentHub>) -> Self {
         self.agents = Some(hub);
+        self
+    }
+
+    /// The same state with these `[auth]` settings.
+    pub fn with_auth_config(mut self, config: &AuthConfig) -> Self {
+        self.auth = Auth::new(self.engine.store().clone(), config);
         self
     }
 
@@ -70,6 +88,14 @@ pub fn router(state: AppState) -> Router {
             post(webrtc_api::offer).layer(DefaultBodyLimit::max(webrtc_api::MAX_OFFER_BYTES)),
         )
         .route("/api/webrtc/calls/{id}", delete(webrtc_api::hang_up))
+        .route("/agent", get(agent_console::page))
+        .route("/agent/static/{file}", get(agent_console::asset))
+        .route("/api/agent/desk", get(agent_console::desk))
+        .route(
+            "/api/agent/calls/{call}/accept",
+            post(agent_console::accept).layer(DefaultBodyLimit::max(webrtc_api::MAX_OFFER_BYTES)),
+        )
+        .merge(crate::auth::web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
