@@ -121,7 +121,13 @@ impl Server {
     /// Creates an agent account with `kefu users add` (password on stdin).
     fn add_agent(&self, username: &str, name: &str) {
         let mut child = kefu()
-            .args(["--config", self.config.to_str().unwrap(), "users", "add", username])
+            .args([
+                "--config",
+                self.config.to_str().unwrap(),
+                "users",
+                "add",
+                username,
+            ])
             .args(["--role", "agent", "--name", name])
             .env("KEFU_DB", &self.db)
             .env("KEFU_LOG", "warn")
@@ -148,9 +154,17 @@ impl Drop for Server {
 }
 
 /// A plain HTTP/1.0 request; the whole response (status line, headers, body), or `None` if nothing listens.
-fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Option<String> {
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     let mut request = format!(
         "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n",
         body.len()
@@ -200,7 +214,9 @@ impl Browser {
     fn send(&mut self, command: Value, server: &Server) -> Value {
         writeln!(self.stdin, "{command}").expect("browser driver gone");
         let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("browser driver gone");
+        self.stdout
+            .read_line(&mut line)
+            .expect("browser driver gone");
         let answer: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("browser driver said {line:?}: {e}"));
         assert!(
@@ -267,11 +283,20 @@ const SPEECH_ENERGY: f64 = 0.001;
 #[test]
 fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), "callback_after_secs = 600\noffer_timeout_secs = 60");
+    let server = Server::start(
+        dir.path(),
+        "callback_after_secs = 600\noffer_timeout_secs = 60",
+    );
     server.add_agent(AGENT, "Alice Wong");
 
     // The caller asks for a person after the greeting, then keeps talking to whoever answers.
-    let ask = speech_wav(dir.path(), "ask", "I want to talk to a person, please.", 6.5, 12.0);
+    let ask = speech_wav(
+        dir.path(),
+        "ask",
+        "I want to talk to a person, please.",
+        6.5,
+        12.0,
+    );
     let more = speech_wav(
         dir.path(),
         "more",
@@ -281,7 +306,15 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
     );
     let caller = dir.path().join("caller.wav");
     let more = more.to_str().unwrap();
-    sox(&[ask.to_str().unwrap(), more, more, more, more, more, caller.to_str().unwrap()]);
+    sox(&[
+        ask.to_str().unwrap(),
+        more,
+        more,
+        more,
+        more,
+        more,
+        caller.to_str().unwrap(),
+    ]);
     let agent = agent_voice(
         dir.path(),
         "Hello, this is Alice from customer service. I am sorry about the damaged parcel.",
@@ -312,7 +345,9 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
         let dir = dir.path().to_path_buf();
         let target = server.sip;
         let hang_up = Arc::clone(&hang_up);
-        std::thread::spawn(move || baresip_call(&dir, &caller, target, &|| hang_up.load(Ordering::SeqCst)))
+        std::thread::spawn(move || {
+            baresip_call(&dir, &caller, target, &|| hang_up.load(Ordering::SeqCst))
+        })
     };
 
     // The offer rings with the context card: the caller's words, why, the language.
@@ -330,7 +365,9 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
     let caller_number = browser.send(json!({"cmd": "text", "selector": "#card-caller"}), &server);
     let reason = browser.send(json!({"cmd": "text", "selector": "#card-reason"}), &server);
     let lang = browser.send(json!({"cmd": "text", "selector": "#card-lang"}), &server);
-    eprintln!("card: caller {caller_number}, reason {reason}, lang {lang}, transcript {transcript:?}");
+    eprintln!(
+        "card: caller {caller_number}, reason {reason}, lang {lang}, transcript {transcript:?}"
+    );
     assert!(transcript.contains("talk to a person"), "{transcript}");
     assert_eq!(caller_number["text"], "+14155550100");
     assert_eq!(lang["text"], "en");

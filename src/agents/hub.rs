@@ -62,7 +62,7 @@ pub enum DeskEvent {
     },
     /// A call rings on this console.
     Offer {
-        card: ContextCard,
+        card: Box<ContextCard>,
     },
     /// The offer is off (not answered in time, the caller left, or another agent took it).
     Withdrawn {
@@ -443,7 +443,7 @@ impl AgentHub {
                     queue_changed = true;
                     if let Some(entry) = state.calls.get(&call) {
                         tracing::info!(call, agent, "offering the call");
-                        let card = entry.card.clone();
+                        let card = Box::new(entry.card.clone());
                         self.tell_desk(state, agent, DeskEvent::Offer { card });
                     }
                 }

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::mpsc::{self, error::TryRecvError};
+use tokio::sync::mpsc;
 
 use crate::call::Frame;
 use crate::dialogue::Priority;
@@ -114,12 +114,9 @@ impl AgentLine {
                 on_hold,
                 backlog,
             } => {
-                loop {
-                    match media.from_agent.try_recv() {
-                        Ok(frame) => backlog.push_back(frame),
-                        // The hub tells us what comes next when the agent's leg is gone.
-                        Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-                    }
+                // A closed pipe means the agent's leg is gone; the hub tells us what comes next.
+                while let Ok(frame) = media.from_agent.try_recv() {
+                    backlog.push_back(frame);
                 }
                 while backlog.len() > MAX_AGENT_BACKLOG {
                     backlog.pop_front();
