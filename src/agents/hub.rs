@@ -621,3 +621,179 @@ fn own_call<'a>(
         .filter(|e| e.agent.is_some_and(|(a, _)| a == agent))
         .ok_or_else(|| HubError::NotYourCall(call.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialogue::Priority;
+    use crate::lang::Lang;
+    use crate::pipeline::CallLog;
+    use crate::store::TicketKind;
+
+    fn card(call: &str) -> ContextCard {
+        let log = CallLog {
+            channel: "phone".into(),
+            caller: Some("+14155550100".into()),
+            lang: Some(Lang::En),
+            ..CallLog::default()
+        };
+        ContextCard::build(
+            call,
+            &log,
+            "requested",
+            Priority::Normal,
+            "wants a person",
+            None,
+        )
+    }
+
+    fn all_skills() -> Skills {
+        Skills {
+            langs: vec![Lang::En, Lang::Zh],
+            departments: Vec::new(),
+        }
+    }
+
+    fn events(rx: &mut mpsc::UnboundedReceiver<DeskEvent>) -> Vec<DeskEvent> {
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    fn hub(callback_after_secs: u64) -> (Arc<AgentHub>, Store) {
+        let store = Store::open_in_memory().unwrap();
+        let config = AgentsConfig {
+            callback_after_secs,
+            ..AgentsConfig::default()
+        };
+        (AgentHub::new(&config, Some(store.clone()), None), store)
+    }
+
+    #[test]
+    fn an_agent_whose_console_drops_mid_call_puts_the_caller_back_in_front() {
+        let (hub, store) = hub(600);
+        let mut first = hub.enqueue(card("first")).unwrap();
+        let _second = hub.enqueue(card("second")).unwrap();
+        let (conn, mut desk) = hub.connect(7, "Alice", all_skills());
+        hub.set_presence(7, Presence::Available).unwrap();
+        assert!(
+            events(&mut desk)
+                .iter()
+                .any(|e| matches!(e, DeskEvent::Offer { card } if card.call == "first"))
+        );
+        let (mut agent_media, card) = hub.accept(7, "first").unwrap();
+        assert_eq!(card.caller.as_deref(), Some("+14155550100"));
+        let mut caller_media = loop {
+            match first.try_recv().unwrap() {
+                CallerNotice::Connected { media, agent } => {
+                    assert_eq!(agent, "Alice");
+                    break media;
+                }
+                CallerNotice::Position { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        caller_media.to_agent.try_send(vec![0.5; 320]).unwrap();
+        assert_eq!(agent_media.from_caller.try_recv().unwrap()[0], 0.5);
+        hub.caller_said("first", "my parcel is damaged");
+        assert!(events(&mut desk).iter().any(
+            |e| matches!(e, DeskEvent::Line { who, text, .. } if who == "caller" && text.contains("damaged"))
+        ));
+
+        // A second connection of the same agent replaces the first; closing the stale one changes nothing.
+        hub.disconnect(7, conn + 100);
+        assert_eq!(hub.lock().queue.bridged_agent("first"), Some(7));
+        hub.disconnect(7, conn);
+        let notices: Vec<_> = std::iter::from_fn(|| first.try_recv().ok()).collect();
+        assert!(
+            notices
+                .iter()
+                .any(|n| matches!(n, CallerNotice::BackInQueue)),
+            "{notices:?}"
+        );
+        assert_eq!(
+            hub.lock().queue.waiting(),
+            vec!["first", "second"],
+            "back in front"
+        );
+        let records = store.agent_calls_for("first").unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].end_reason.as_deref(), Some("agent_lost"));
+        assert!(records[0].transcript.contains("damaged"));
+    }
+
+    #[test]
+    fn hold_hang_up_and_wrap_up_are_only_for_the_agent_on_the_call() {
+        let (hub, store) = hub(600);
+        let mut caller = hub.enqueue(card("c1")).unwrap();
+        let (_, mut desk) = hub.connect(1, "Alice", all_skills());
+        let (_, _other_desk) = hub.connect(2, "Bob", all_skills());
+        hub.set_presence(1, Presence::Available).unwrap();
+        let (_media, _) = hub.accept(1, "c1").unwrap();
+        assert!(matches!(
+            hub.hold(2, "c1", true),
+            Err(HubError::NotYourCall(_))
+        ));
+        hub.hold(1, "c1", true).unwrap();
+        hub.release(1, "c1", false).unwrap();
+        let notices: Vec<_> = std::iter::from_fn(|| caller.try_recv().ok()).collect();
+        assert!(
+            notices
+                .iter()
+                .any(|n| matches!(n, CallerNotice::Hold(true)))
+        );
+        assert!(matches!(notices.last(), Some(CallerNotice::Hangup)));
+        let record = events(&mut desk)
+            .into_iter()
+            .find_map(|e| match e {
+                DeskEvent::Ended { record, reason, .. } => {
+                    assert_eq!(reason, "hangup_agent");
+                    record
+                }
+                _ => None,
+            })
+            .expect("an ended event with the record to wrap up");
+        assert_eq!(hub.lock().queue.presence(1), Some(Presence::WrapUp));
+        assert!(matches!(
+            hub.wrap_up(1, record, "made_up", ""),
+            Err(HubError::Disposition(_))
+        ));
+        assert!(matches!(
+            hub.wrap_up(2, record, "resolved", ""),
+            Err(HubError::NoRecord(_))
+        ));
+        hub.wrap_up(1, record, "refund_issued", "refund of 59.00 approved")
+            .unwrap();
+        let saved = store.agent_call(record).unwrap().unwrap();
+        assert_eq!(saved.disposition.as_deref(), Some("refund_issued"));
+        assert_eq!(saved.notes, "refund of 59.00 approved");
+        assert_eq!(saved.end_reason.as_deref(), Some("hangup_agent"));
+    }
+
+    #[tokio::test]
+    async fn a_caller_nobody_answers_gets_a_callback_ticket_in_the_store() {
+        let (hub, store) = hub(1);
+        tokio::spawn(Arc::clone(&hub).run());
+        let mut caller = hub.enqueue(card("lonely")).unwrap();
+        let ticket = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match caller.recv().await {
+                    Some(CallerNotice::Callback { ticket }) => break ticket,
+                    Some(_) => {}
+                    None => panic!("the hub dropped the call"),
+                }
+            }
+        })
+        .await
+        .expect("a callback offer");
+        let ticket = store
+            .ticket(ticket.expect("a ticket number"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(ticket.kind, TicketKind::Callback);
+        assert!(
+            ticket.details.contains("+14155550100"),
+            "{}",
+            ticket.details
+        );
+        assert!(hub.lock().queue.waiting().is_empty());
+    }
+}
