@@ -681,7 +681,7 @@ mod tests {
         );
         let (mut agent_media, card) = hub.accept(7, "first").unwrap();
         assert_eq!(card.caller.as_deref(), Some("+14155550100"));
-        let mut caller_media = loop {
+        let caller_media = loop {
             match first.try_recv().unwrap() {
                 CallerNotice::Connected { media, agent } => {
                     assert_eq!(agent, "Alice");
