@@ -477,3 +477,52 @@ fn the_console_api_refuses_requests_without_a_session() {
         assert!(response.contains("sign in"), "{response}");
     }
 }
+
+#[test]
+fn a_caller_nobody_takes_hears_hold_messages_then_gets_a_callback_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), "callback_after_secs = 20");
+    let ask = speech_wav(
+        dir.path(),
+        "ask",
+        "I want to talk to a person, please.",
+        6.5,
+        60.0,
+    );
+    // kefu ends the call itself once the callback message has played.
+    let recording = baresip_call(dir.path(), &ask, server.sip, &|| {
+        server.log_text().contains("caller hung up")
+            || server
+                .log_text()
+                .lines()
+                .any(|l| l.contains("call ended") && l.contains("BotHungUp"))
+    });
+    let heard = transcribe(&recording).to_lowercase();
+    eprintln!("the caller heard: {heard}");
+    assert!(
+        heard.contains("connect you with a colleague"),
+        "the caller is told they are being connected: {heard:?}"
+    );
+    assert!(
+        heard.contains("next in line") && heard.contains("minute"),
+        "the caller hears their place and expected wait: {heard:?}"
+    );
+    assert!(
+        heard.contains("call back") && heard.contains("ticket number"),
+        "the caller is offered a callback ticket: {heard:?}"
+    );
+    let log = server.log_text();
+    assert!(
+        log.contains("callback booked") && log.contains("BotHungUp"),
+        "kefu booked the callback and hung up:\n{log}"
+    );
+    let details: String = rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .query_row(
+            "SELECT details FROM tickets WHERE kind = 'callback'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a callback ticket in the store");
+    assert!(details.contains("+14155550100"), "{details}");
+}
