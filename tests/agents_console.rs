@@ -395,8 +395,13 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
         json!({"cmd": "wait_text", "selector": "#transcript", "pattern": "damaged|replacement", "timeout_ms": 45000}),
         &server,
     );
-    // Let the agent's recording play to the caller a couple of times, then the agent hangs up.
-    std::thread::sleep(Duration::from_secs(10));
+    // The agent's own words are transcribed too, into the same live transcript.
+    browser.send(
+        json!({"cmd": "wait_text", "selector": "#transcript li[data-who=agent]:last-child", "pattern": "alice|customer service|parcel", "timeout_ms": 45000}),
+        &server,
+    );
+    // Let the agent's recording play to the caller a couple more times, then the agent hangs up.
+    std::thread::sleep(Duration::from_secs(5));
     browser.send(json!({"cmd": "click", "selector": "#hangup"}), &server);
     browser.send(
         json!({"cmd": "wait_visible", "selector": "#wrapup", "timeout_ms": 15000}),
@@ -432,7 +437,8 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
     assert_eq!(record.disposition.as_deref(), Some("resolved"));
     assert_eq!(record.caller.as_deref(), Some("+14155550100"));
     assert!(
-        record.transcript.contains("caller"),
+        record.transcript.contains(r#""who":"caller""#)
+            && record.transcript.contains(r#""who":"agent""#),
         "both sides' words are kept with the call: {}",
         record.transcript
     );

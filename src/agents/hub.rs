@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc};
 
+use crate::pipeline::Engines;
 use crate::speech::tts::TtsEngine;
 use crate::store::{NewAgentCall, NewTicket, Store, TicketKind};
 
@@ -132,16 +133,16 @@ pub struct AgentHub {
     state: Mutex<HubState>,
     wake: Notify,
     store: Option<Store>,
-    tts: Option<Arc<TtsEngine>>,
+    engines: Option<Arc<Engines>>,
 }
 
 impl AgentHub {
-    /// A hub with the queue timing of `config`; `store` records agent calls and callback tickets, `tts` speaks
-    /// hold messages.
+    /// A hub with the queue timing of `config`; `store` records agent calls and callback tickets, `engines`
+    /// speak hold messages and transcribe agents.
     pub fn new(
         config: &AgentsConfig,
         store: Option<Store>,
-        tts: Option<Arc<TtsEngine>>,
+        engines: Option<Arc<Engines>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(HubState {
@@ -152,7 +153,7 @@ impl AgentHub {
             }),
             wake: Notify::new(),
             store,
-            tts,
+            engines,
         })
     }
 
@@ -163,7 +164,12 @@ impl AgentHub {
 
     /// The voice for hold messages.
     pub fn tts(&self) -> Option<Arc<TtsEngine>> {
-        self.tts.clone()
+        self.engines.as_ref().map(|e| Arc::clone(e.tts()))
+    }
+
+    /// The engines (for transcribing agents).
+    pub fn engines(&self) -> Option<&Arc<Engines>> {
+        self.engines.as_ref()
     }
 
     /// Runs the queue's timers (offers ringing out, callbacks, place announcements) until the process ends.

@@ -18,6 +18,7 @@ use super::card::ContextCard;
 use super::hold::{HoldLine, HoldMessage};
 use super::hub::{AgentHub, CallerNotice};
 use super::media::CallerMedia;
+use super::transcriber::SideTranscriber;
 
 /// Agent frames held back to absorb jitter between the agent's leg and the caller's clock; beyond this the
 /// oldest are dropped (delay would build up).
@@ -31,6 +32,8 @@ enum Stage {
         media: CallerMedia,
         on_hold: bool,
         backlog: VecDeque<Vec<f32>>,
+        /// The agent's words, for the live transcript and the record of the call.
+        agent_words: Option<Box<SideTranscriber>>,
     },
     /// A last message plays, then the call ends.
     Closing,
@@ -42,6 +45,7 @@ pub struct AgentLine {
     call: String,
     stage: Stage,
     hold: HoldLine,
+    lang: Lang,
     notices: Option<mpsc::UnboundedReceiver<CallerNotice>>,
     hangup: bool,
 }
@@ -55,6 +59,7 @@ impl AgentLine {
             call: call.to_string(),
             stage: Stage::Bot,
             hold,
+            lang: Lang::En,
             notices: None,
             hangup: false,
         }
@@ -75,6 +80,7 @@ impl AgentLine {
             self.hub.store(),
         );
         self.hold = HoldLine::new(self.hub.tts(), card.lang);
+        self.lang = card.lang;
         match self.hub.enqueue(card) {
             Ok(notices) => {
                 self.notices = Some(notices);
@@ -113,6 +119,7 @@ impl AgentLine {
                 media,
                 on_hold,
                 backlog,
+                agent_words,
             } => {
                 // A closed pipe means the agent's leg is gone; the hub tells us what comes next.
                 while let Ok(frame) = media.from_agent.try_recv() {
@@ -128,9 +135,16 @@ impl AgentLine {
                 if let Some(frame) = caller {
                     let _ = media.to_agent.try_send(frame.to_vec());
                 }
-                backlog
+                let agent = backlog
                     .pop_front()
-                    .map_or_else(Frame::silence, |f| Frame::from_samples(&f))
+                    .map_or_else(Frame::silence, |f| Frame::from_samples(&f));
+                if let Some(words) = agent_words {
+                    words.push(&agent, now);
+                    if let Some(text) = words.poll() {
+                        self.hub.agent_said(&self.call, &text);
+                    }
+                }
+                agent
             }
         }
     }
@@ -178,6 +192,10 @@ impl AgentLine {
                         media,
                         on_hold: false,
                         backlog: VecDeque::new(),
+                        agent_words: self
+                            .hub
+                            .engines()
+                            .map(|e| Box::new(SideTranscriber::new(e, self.lang))),
                     };
                     call.agent(true, now);
                 }

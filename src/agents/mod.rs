@@ -10,6 +10,7 @@ pub mod hub;
 pub mod line;
 mod media;
 pub mod queue;
+pub mod transcriber;
 
 pub use card::ContextCard;
 pub use config::AgentsConfig;

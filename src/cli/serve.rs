@@ -33,7 +33,7 @@ pub fn run(config: &Config) -> Result<()> {
             AgentHub::new(
                 &config.agents,
                 Some(engines.dialogue().store().clone()),
-                Some(engines.tts().clone()),
+                Some(engines.clone()),
             )
         });
     let door = engines
