@@ -532,3 +532,129 @@ fn a_caller_nobody_takes_hears_hold_messages_then_gets_a_callback_ticket() {
         .expect("a callback ticket in the store");
     assert!(details.contains("+14155550100"), "{details}");
 }
+
+/// The app's voice page (tests/browser/drive.mjs), as a caller.
+fn voice_page(fake_audio: &Path) -> Child {
+    let dir = repo().join("tests/browser");
+    Command::new("node")
+        .arg(dir.join("drive.mjs"))
+        .arg(json!({ "fakeAudio": fake_audio }).to_string())
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cannot run node: run scripts/setup.sh (installs nodejs)")
+}
+
+#[test]
+fn a_caller_in_the_app_reaches_an_agent_on_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        "callback_after_secs = 600\noffer_timeout_secs = 60",
+    );
+    server.add_agent(AGENT, "Alice Wong");
+    // The caller's microphone: a sentence every 17 s (Chromium loops the file), quiet at first while they type.
+    let caller_voice = agent_voice(
+        dir.path(),
+        "My parcel arrived damaged and I would like a replacement.",
+    );
+    let caller_mic = dir.path().join("caller-mic.wav");
+    sox(&[
+        caller_voice.to_str().unwrap(),
+        caller_mic.to_str().unwrap(),
+        "pad",
+        "12",
+        "0",
+    ]);
+    let agent_mic = {
+        let agent_dir = dir.path().join("agent");
+        std::fs::create_dir_all(&agent_dir).unwrap();
+        agent_voice(&agent_dir, "Hello, this is Alice from customer service.")
+    };
+
+    let mut agent = Browser::launch(json!({"fakeAudio": agent_mic}));
+    let url = format!("http://127.0.0.1:{}/agent", server.http);
+    agent.send(json!({"cmd": "open", "url": url}), &server);
+    agent.send(
+        json!({"cmd": "sign_in", "username": AGENT, "password": PASSWORD}),
+        &server,
+    );
+    agent.send(
+        json!({"cmd": "click", "selector": "[data-presence-set=available]"}),
+        &server,
+    );
+    agent.send(
+        json!({"cmd": "wait_text", "selector": "#presence", "pattern": "^available$"}),
+        &server,
+    );
+
+    let mut child = voice_page(&caller_mic);
+    let mut caller = Browser {
+        stdin: child.stdin.take().unwrap(),
+        stdout: BufReader::new(child.stdout.take().unwrap()),
+        child,
+    };
+    let page = format!("http://127.0.0.1:{}/", server.http);
+    caller.send(json!({"cmd": "open", "url": page}), &server);
+    caller.send(json!({"cmd": "select_lang", "lang": "en"}), &server);
+    caller.send(json!({"cmd": "click", "selector": "#call"}), &server);
+    caller.send(
+        json!({"cmd": "wait_state", "states": ["listening"], "timeout_ms": 60000}),
+        &server,
+    );
+    caller.send(
+        json!({"cmd": "type", "text": "I want to talk to a person"}),
+        &server,
+    );
+    caller.send(
+        json!({"cmd": "wait_state", "states": ["agent"], "timeout_ms": 60000}),
+        &server,
+    );
+
+    agent.send(
+        json!({"cmd": "wait_visible", "selector": "#offer", "timeout_ms": 60000}),
+        &server,
+    );
+    let transcript = agent.send(
+        json!({"cmd": "wait_text", "selector": "#transcript", "pattern": "talk to a person"}),
+        &server,
+    );
+    let caller_id = agent.send(json!({"cmd": "text", "selector": "#card-caller"}), &server);
+    eprintln!("card: {transcript} caller {caller_id}");
+    let before = caller.send(json!({"cmd": "stats"}), &server)["botAudioEnergy"]
+        .as_f64()
+        .unwrap();
+    agent.send(json!({"cmd": "click", "selector": "#accept"}), &server);
+    let heard = agent.send(
+        json!({"cmd": "wait_caller_audio", "min_energy": SPEECH_ENERGY, "timeout_ms": 45000}),
+        &server,
+    );
+    eprintln!("the agent received the app caller: {heard}");
+    // The agent's voice reaches the app (well above what the hold chime adds).
+    let after = caller.send(
+        json!({"cmd": "wait_bot_audio", "min_energy": before + 0.02, "timeout_ms": 45000}),
+        &server,
+    );
+    eprintln!("the app caller received the agent: before {before}, now {after}");
+    agent.send(
+        json!({"cmd": "wait_text", "selector": "#transcript", "pattern": "damaged|replacement", "timeout_ms": 60000}),
+        &server,
+    );
+    agent.send(json!({"cmd": "click", "selector": "#handback"}), &server);
+    agent.send(
+        json!({"cmd": "wait_visible", "selector": "#wrapup", "timeout_ms": 15000}),
+        &server,
+    );
+    let records: String = rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .query_row(
+            "SELECT channel || ':' || end_reason FROM agent_calls",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the agent call is recorded");
+    assert_eq!(records, "web_voice:handed_back");
+    // Back with the bot, the caller's call goes on.
+    caller.send(json!({"cmd": "wait_state", "states": ["listening", "thinking", "speaking"], "timeout_ms": 30000}), &server);
+}
