@@ -1,5 +1,6 @@
 -- kefu store, version 3: calls taken by human agents, with their wrap-up (disposition code and notes).
--- agent_id is the users.id of the agent's account (no foreign key: users comes from another migration).
+-- agent_id is the users.id of the agent's account, customer_id a customers.id; no foreign keys, so a re-seeded
+-- catalogue or a removed account leaves the call history alone.
 
 CREATE TABLE agent_calls (
     id          INTEGER PRIMARY KEY,
@@ -7,7 +8,7 @@ CREATE TABLE agent_calls (
     agent_id    INTEGER NOT NULL,
     channel     TEXT NOT NULL,
     caller      TEXT,
-    customer_id INTEGER REFERENCES customers (id),
+    customer_id INTEGER,
     lang        TEXT NOT NULL,
     reason      TEXT NOT NULL,
     priority    TEXT NOT NULL,
