@@ -1409,3 +1409,37 @@ fn arbitrary_inputs_never_break_the_session() {
         assert_eq!(ended, session.is_ended());
     }
 }
+
+#[test]
+fn a_late_transcript_of_an_older_turn_does_not_cut_off_the_newer_answer() {
+    let mut call = Call::new().greeted();
+    call.speech_ms = 4000;
+    call.transcripts
+        .push_back(("Where is my order?".into(), Lang::En));
+    call.transcripts
+        .push_back(("I want a refund please.".into(), Lang::En));
+    // The first utterance's recognition is slow (3 s), the second's quick.
+    call.asr_frames = 150;
+    call.speak(800);
+    call.silence(1000);
+    call.asr_frames = 2;
+    call.speak(800);
+    call.until_event(3000, "the answer to the second utterance plays", |e| {
+        matches!(e, EventKind::FirstAudio { .. })
+    });
+    call.silence(3000);
+    assert_eq!(
+        call.understood(),
+        vec![UserTurn::Text("I want a refund please.".into(), Lang::En)]
+    );
+    assert!(
+        call.event_at(|e| matches!(e, EventKind::TranscriptSuperseded { .. }))
+            .is_some(),
+        "the older transcript is recorded as superseded"
+    );
+    assert_eq!(
+        call.count(|a| matches!(a, Action::StopPlayback)),
+        0,
+        "the answer being played is not cut off"
+    );
+}

@@ -171,6 +171,29 @@ fn cancel_confirmed_zh() {
 }
 
 #[test]
+fn a_yes_in_front_of_the_repeated_request_confirms_it() {
+    let mut chat = Chat::start(None, Some(Lang::En));
+    chat.say("I want to cancel order 20245678");
+    let r = chat.say("Yes, please cancel it.");
+    assert_eq!(
+        status(&chat, "20245678"),
+        OrderStatus::Cancelled,
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.starts_with("Done. Order") || r.text.starts_with("Order"),
+        "{}",
+        r.text
+    );
+
+    let mut zh = Chat::start(None, None);
+    zh.say("取消订单20245678");
+    zh.say("不，我不想取消订单了");
+    assert_eq!(status(&zh, "20245678"), OrderStatus::Processing);
+}
+
+#[test]
 fn cancel_declined_leaves_the_order_unchanged() {
     let mut en = Chat::start(None, Some(Lang::En));
     en.say("please cancel my order 20245678");

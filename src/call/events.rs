@@ -89,6 +89,11 @@ pub enum EventKind {
     TranscriptEmpty {
         turn: TurnId,
     },
+    /// The transcript came after a newer turn had gone to the dialogue; it is recorded, not answered.
+    TranscriptSuperseded {
+        turn: TurnId,
+        newer: TurnId,
+    },
     /// The call's language was decided or the caller clearly switched.
     Language {
         lang: Lang,

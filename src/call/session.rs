@@ -82,6 +82,8 @@ pub struct CallSession {
     speaking: Option<TurnId>,
     /// The latest turn handed to the dialogue, until its reply arrives; replies to any other turn are stale.
     awaiting: Option<TurnId>,
+    /// The newest turn ever handed to the dialogue: an older turn's transcript arriving later is only recorded.
+    newest_understood: Option<TurnId>,
     next_reply: u32,
     last_reply_lang: Option<Lang>,
     no_input_at: Option<Instant>,
@@ -118,6 +120,7 @@ impl CallSession {
             listen: ListenMode::Open,
             speaking: None,
             awaiting: Some(TurnId::GREETING),
+            newest_understood: None,
             next_reply: 1,
             last_reply_lang: None,
             no_input_at: None,
@@ -591,6 +594,13 @@ impl CallSession {
         if self.phase != Phase::Bot {
             return; // recorded only
         }
+        if let Some(newer) = self.newest_understood.filter(|newer| *newer > turn) {
+            // Slow recognition let a later utterance be answered first: answering this one now would cut that
+            // answer off with a reply to something the caller has moved on from.
+            self.resumed_unheard.retain(|t| *t != turn);
+            self.event(now, EventKind::TranscriptSuperseded { turn, newer });
+            return;
+        }
         if let Some(i) = self.resumed_unheard.iter().position(|t| *t == turn) {
             self.resumed_unheard.swap_remove(i);
             if !speech || self.backchannels.matches(&text) {
@@ -650,6 +660,7 @@ impl CallSession {
         }
         self.turns.set_stage(turn, Stage::Understanding);
         self.turns.stamp(turn, |c| c.understood = Some(now));
+        self.newest_understood = self.newest_understood.max(Some(turn));
         self.no_input_at = None;
         self.actions.push_back(Action::Understand { turn, input });
     }

@@ -605,15 +605,31 @@ pub fn render(msg: Msg, lang: Lang, vars: &[(&str, &str)], seed: u64) -> String 
     let template = variants[(mix(seed, msg) % variants.len() as u64) as usize];
     let mut out = template.to_string();
     for (key, value) in vars {
-        out = out.replace(&format!("{{{key}}}"), value);
+        let placeholder = format!("{{{key}}}");
+        let mut from = 0;
+        while let Some(found) = out[from..].find(&placeholder) {
+            let at = from + found;
+            // A value that opens a sentence ("Done. {order} is cancelled") starts with a capital.
+            let before = out[..at].trim_end();
+            let value = if before.is_empty() || before.ends_with(['.', '!', '?']) {
+                capitalized(value)
+            } else {
+                (*value).to_string()
+            };
+            out.replace_range(at..at + placeholder.len(), &value);
+            from = at + value.len();
+        }
     }
-    // Templates may open with a value ("{order} is on its way"): start the sentence with a capital.
-    let mut chars = out.chars();
+    out
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
     match chars.next() {
         Some(first) if first.is_ascii_lowercase() => {
             first.to_ascii_uppercase().to_string() + chars.as_str()
         }
-        _ => out,
+        _ => text.to_string(),
     }
 }
 

@@ -241,17 +241,18 @@ impl Engines {
             }
             return;
         }
-        let mut sentences = self.tts.speak(text, lang).peekable();
-        if sentences.peek().is_none() {
+        let mut sentences = self.tts.speak(text, lang);
+        if sentences.len() == 0 {
             // Nothing speakable: close the reply so the call does not wait for audio that never comes.
             speech(String::new(), Vec::new(), true, started);
             return;
         }
+        // Not `peekable`: peeking would synthesise the next sentence before this one is sent.
         while let Some(chunk) = sentences.next() {
             if cancel.is_cancelled() {
                 return;
             }
-            let last = sentences.peek().is_none();
+            let last = sentences.len() == 0;
             match chunk
                 .map_err(|e| e.to_string())
                 .and_then(|c| Ok((to_16k(&c.samples, c.sample_rate)?, c.text)))

@@ -15,7 +15,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Applies every migration newer than the database's version.
+/// Applies every migration the database has not had yet, in order. Checking each version (not only those above
+/// the highest applied) also heals a database made by a build that lacked a migration numbered below another.
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -24,8 +25,12 @@ pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
              applied_at TEXT NOT NULL
          )",
     )?;
-    let current = current_version(conn)?;
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
+    let applied: Vec<i64> = {
+        let mut stmt = conn.prepare("SELECT version FROM schema_migrations")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| !applied.contains(v)) {
         let wrap = |source| StoreError::Migration {
             version,
             name,

@@ -53,6 +53,44 @@ pub(super) fn find_customer(
 }
 
 /// The task an intent starts, if it starts one.
+/// `Some(true)` / `Some(false)` if the utterance opens with a plain yes / no ("Yes, please…", "不用了…").
+fn leading_yes_or_no(text: &str) -> Option<bool> {
+    const YES: &[&str] = &[
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "sure",
+        "ok",
+        "okay",
+        "correct",
+        "right",
+        "absolutely",
+    ];
+    const NO: &[&str] = &["no", "nope", "nah", "don't", "dont"];
+    const YES_ZH: &[&str] = &["是", "对", "好", "可以", "行", "确定", "没错", "嗯"];
+    const NO_ZH: &[&str] = &["不", "别", "算了", "没有"];
+    let text = text.trim_start();
+    if text.starts_with("是不是") {
+        return None; // a question ("is it…?"), not a yes
+    }
+    let first_word: String = text
+        .chars()
+        .take_while(|c| c.is_alphabetic() || *c == '\'')
+        .collect::<String>()
+        .to_lowercase();
+    if YES.contains(&first_word.as_str()) {
+        return Some(true);
+    }
+    if NO.contains(&first_word.as_str()) {
+        return Some(false);
+    }
+    if NO_ZH.iter().any(|w| text.starts_with(w)) {
+        return Some(false);
+    }
+    YES_ZH.iter().any(|w| text.starts_with(w)).then_some(true)
+}
+
 fn task_of(intent: Intent) -> Option<Task> {
     Some(match intent {
         Intent::OrderStatus => Task::OrderStatus,
@@ -256,6 +294,15 @@ impl<'a> Turn<'a> {
             return self.escalate(EscalationReason::NegativeSentiment);
         }
         if let Some(pending) = self.conv.pending.clone() {
+            // "Yes, please cancel it": a clear yes or no in front of the very request being confirmed answers
+            // the question (the classifier sees the request and would ask it again).
+            let repeats_task = task_of(u.intent).is_some() && task_of(u.intent) == self.conv.task;
+            if self.conv.expect == Expect::YesNo
+                && repeats_task
+                && let Some(yes) = leading_yes_or_no(text)
+            {
+                return self.answer_pending(yes, &facts, Some(&u));
+            }
             match u.intent {
                 Intent::Affirm if !u.uncertain || matches!(self.conv.expect, Expect::YesNo) => {
                     return self.answer_pending(true, &facts, Some(&u));

@@ -127,12 +127,13 @@ impl TtsEngine {
     }
 
     /// Speaks `text` sentence by sentence, lazily: each chunk is synthesised when the iterator reaches it, so the
-    /// first can play while the rest is made (and a barge-in simply drops the iterator).
+    /// first can play while the rest is made (and a barge-in simply drops the iterator). The length is known
+    /// up front, so a consumer can tell the last chunk without synthesising ahead.
     pub fn speak<'a>(
         &'a self,
         text: &str,
         lang: Lang,
-    ) -> impl Iterator<Item = Result<TtsChunk, TtsError>> + 'a {
+    ) -> impl ExactSizeIterator<Item = Result<TtsChunk, TtsError>> + 'a {
         let voice = self.voice(lang);
         sentences::split(text).into_iter().map(move |sentence| {
             let samples = self.synthesize(voice, &sentence)?;

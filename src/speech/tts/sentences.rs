@@ -2,10 +2,17 @@
 //!
 //! Chinese ends sentences with `。！？；` (no space follows); English with `. ! ? ;` followed by a space or the
 //! end — but not after abbreviations ("Mr.", "e.g."), initials ("J. Smith"), inside numbers ("3.5") or at
-//! "No." before a number ("order No. 5"). Sentences longer than [`MAX_WIDTH`] are cut further at commas.
+//! "No." before a number ("order No. 5"). Sentences longer than [`MAX_WIDTH`] are cut further at commas, and so
+//! is a long first sentence at its first clause: the caller hears the reply begin after a clause's synthesis
+//! rather than a whole sentence's.
 
 /// Width (an ideograph counts 2, since it carries about a short word) past which a sentence is cut at a comma.
 pub const MAX_WIDTH: usize = 80;
+
+/// Width past which the first sentence gives up its first clause as a piece of its own.
+const LEAD_WIDTH: usize = 40;
+/// Shortest first clause worth its own piece (shorter ones sound clipped on their own).
+const MIN_LEAD_WIDTH: usize = 14;
 
 /// Words that end with a dot without ending the sentence (compared case-insensitively, without the dot).
 const ABBREVIATIONS: &[&str] = &[
@@ -63,7 +70,42 @@ pub fn split(text: &str) -> Vec<String> {
         }
     }
     push_sentence(&mut sentences, chars[start..].iter().collect());
-    sentences.into_iter().flat_map(|s| split_long(&s)).collect()
+    let mut pieces: Vec<String> = sentences.into_iter().flat_map(|s| split_long(&s)).collect();
+    if let Some(first) = pieces.first()
+        && let Some((lead, rest)) = split_lead(first)
+    {
+        pieces.splice(0..1, [lead, rest]);
+    }
+    pieces
+}
+
+/// The first clause of a sentence wider than [`LEAD_WIDTH`], and the rest, if the clause is at least
+/// [`MIN_LEAD_WIDTH`] wide and something speakable follows it.
+fn split_lead(sentence: &str) -> Option<(String, String)> {
+    if width(sentence) <= LEAD_WIDTH {
+        return None;
+    }
+    let chars: Vec<char> = sentence.chars().collect();
+    let mut lead_width = 0;
+    let cut = (0..chars.len()).find(|&i| {
+        lead_width += width(chars[i].encode_utf8(&mut [0; 4]));
+        is_clause_break(&chars, i) && lead_width >= MIN_LEAD_WIDTH
+    })?;
+    let lead: String = chars[..=cut].iter().collect();
+    let rest: String = chars[cut + 1..].iter().collect();
+    let rest = rest.trim();
+    rest.chars()
+        .any(char::is_alphanumeric)
+        .then(|| (lead.trim().to_string(), rest.to_string()))
+}
+
+/// A comma that ends a clause ("1,000" is not one).
+fn is_clause_break(chars: &[char], i: usize) -> bool {
+    match chars[i] {
+        '，' | '、' => true,
+        ',' => chars.get(i + 1).is_none_or(|n| n.is_whitespace()),
+        _ => false,
+    }
 }
 
 /// Whether the ASCII terminator at `i` ends a sentence.
@@ -134,12 +176,7 @@ fn split_long(sentence: &str) -> Vec<String> {
     let mut clauses = Vec::new();
     let mut start = 0;
     for i in 0..chars.len() {
-        let breaks = match chars[i] {
-            '，' | '、' => true,
-            ',' => chars.get(i + 1).is_none_or(|n| n.is_whitespace()),
-            _ => false,
-        };
-        if breaks {
+        if is_clause_break(&chars, i) {
             clauses.push(chars[start..=i].iter().collect::<String>());
             start = i + 1;
         }
@@ -232,6 +269,34 @@ mod tests {
         assert!(pieces.len() >= 2, "{pieces:?}");
         assert!(pieces.iter().all(|p| width(p) <= MAX_WIDTH), "{pieces:?}");
         assert_eq!(pieces.concat(), zh);
+    }
+
+    #[test]
+    fn a_long_first_sentence_gives_up_its_first_clause() {
+        assert_eq!(
+            split(
+                "Your order 20241234 has shipped with SF Express, and it should arrive tomorrow. Anything else?"
+            ),
+            [
+                "Your order 20241234 has shipped with SF Express,",
+                "and it should arrive tomorrow.",
+                "Anything else?"
+            ]
+        );
+        assert_eq!(
+            split("您的订单已经发货，预计明天下午送达，请注意查收。"),
+            ["您的订单已经发货，", "预计明天下午送达，请注意查收。"]
+        );
+        // Too short a clause to stand alone, a first sentence that is short anyway, a comma inside a number.
+        assert_eq!(
+            split("Sure, I can help you change the delivery address of that order."),
+            ["Sure, I can help you change the delivery address of that order."]
+        );
+        assert_eq!(split("Yes, it has shipped."), ["Yes, it has shipped."]);
+        assert_eq!(
+            split("The refund of 1,299 yuan reached your card on Monday morning."),
+            ["The refund of 1,299 yuan reached your card on Monday morning."]
+        );
     }
 
     #[test]
