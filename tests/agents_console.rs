@@ -12,14 +12,17 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sip_support::{baresip_call, free_port, options, speech_wav, transcribe};
 
 const AGENT: &str = "alice";
+
+/// One test at a time: each runs kefu with the speech models plus SIP and browser peers, all two cores take.
+static SERIAL: Mutex<()> = Mutex::new(());
 const PASSWORD: &str = "correct horse battery";
 
 fn repo() -> &'static Path {
@@ -54,10 +57,12 @@ struct Server {
     db: PathBuf,
     config: PathBuf,
     log: PathBuf,
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Server {
     fn start(dir: &Path, agents: &str) -> Server {
+        let turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let http = free_port();
         let sip = free_port();
         let rtp_min = 30_000 + (sip % 200) * 100;
@@ -93,6 +98,7 @@ impl Server {
             db,
             config,
             log,
+            _turn: turn,
         };
         server.wait_ready();
         server

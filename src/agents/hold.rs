@@ -104,12 +104,10 @@ impl HoldMessage {
 pub struct HoldLine {
     tts: Option<Arc<TtsEngine>>,
     lang: Lang,
-    ready_tx: mpsc::Sender<Vec<f32>>,
-    ready: mpsc::Receiver<Vec<f32>>,
     /// Speech being played (16 kHz).
     speech: VecDeque<f32>,
-    /// Messages asked for whose audio has not arrived yet.
-    pending: usize,
+    /// Messages being synthesised, in the order they were asked for (and will play).
+    pending: VecDeque<mpsc::Receiver<Vec<f32>>>,
     /// Position in the chime pattern, in samples.
     phase: usize,
 }
@@ -117,14 +115,11 @@ pub struct HoldLine {
 impl HoldLine {
     /// Hold audio in `lang`; without a TTS engine only the chime plays.
     pub fn new(tts: Option<Arc<TtsEngine>>, lang: Lang) -> Self {
-        let (ready_tx, ready) = mpsc::channel();
         Self {
             tts,
             lang,
-            ready_tx,
-            ready,
             speech: VecDeque::new(),
-            pending: 0,
+            pending: VecDeque::new(),
             phase: 0,
         }
     }
@@ -137,8 +132,8 @@ impl HoldLine {
         let text = message.text(self.lang);
         let key = message.cache_key();
         let lang = self.lang;
-        let done = self.ready_tx.clone();
-        self.pending += 1;
+        let (done, ready) = mpsc::channel();
+        self.pending.push_back(ready);
         let work = move || {
             let samples = tts
                 .prompt(key, &text, lang)
@@ -166,7 +161,7 @@ impl HoldLine {
     /// True while a message is playing or still being made.
     pub fn is_speaking(&mut self) -> bool {
         self.collect();
-        self.pending > 0 || !self.speech.is_empty()
+        !self.pending.is_empty() || !self.speech.is_empty()
     }
 
     /// The next 20 ms: a message if one is ready, else the chime.
@@ -186,8 +181,13 @@ impl HoldLine {
     }
 
     fn collect(&mut self) {
-        while let Ok(samples) = self.ready.try_recv() {
-            self.pending = self.pending.saturating_sub(1);
+        while let Some(next) = self.pending.front() {
+            let samples = match next.try_recv() {
+                Ok(samples) => samples,
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => Vec::new(),
+            };
+            self.pending.pop_front();
             self.speech.extend(samples);
             // A short breath after each message.
             self.speech.extend(std::iter::repeat_n(0.0, 4_800));
