@@ -271,6 +271,16 @@ impl AgentHub {
         let _ = tx.send(DeskEvent::Queue {
             waiting: state.queue.waiting().len(),
         });
+        // A reloaded console sees the call still ringing on it.
+        if let Some(entry) = state
+            .queue
+            .offer_of(agent)
+            .and_then(|call| state.calls.get(call))
+        {
+            let _ = tx.send(DeskEvent::Offer {
+                card: Box::new(entry.card.clone()),
+            });
+        }
         state.desks.insert(
             agent,
             Desk {
@@ -678,8 +688,15 @@ mod tests {
         let (hub, store) = hub(600);
         let mut first = hub.enqueue(card("first")).unwrap();
         let _second = hub.enqueue(card("second")).unwrap();
-        let (conn, mut desk) = hub.connect(7, "Alice", all_skills());
+        let (_first_conn, mut desk) = hub.connect(7, "Alice", all_skills());
         hub.set_presence(7, Presence::Available).unwrap();
+        assert!(
+            events(&mut desk)
+                .iter()
+                .any(|e| matches!(e, DeskEvent::Offer { card } if card.call == "first"))
+        );
+        // A reloaded console is shown the call still ringing on it.
+        let (conn, mut desk) = hub.connect(7, "Alice", all_skills());
         assert!(
             events(&mut desk)
                 .iter()
@@ -705,7 +722,10 @@ mod tests {
         ));
 
         // A second connection of the same agent replaces the first; closing the stale one changes nothing.
-        hub.disconnect(7, conn + 100);
+        let (newer, _newer_desk) = hub.connect(7, "Alice", all_skills());
+        hub.disconnect(7, conn);
+        assert_eq!(hub.lock().queue.bridged_agent("first"), Some(7));
+        let conn = newer;
         assert_eq!(hub.lock().queue.bridged_agent("first"), Some(7));
         hub.disconnect(7, conn);
         let notices: Vec<_> = std::iter::from_fn(|| first.try_recv().ok()).collect();

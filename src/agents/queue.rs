@@ -341,6 +341,11 @@ impl Queue {
         self.agents.get(&agent).map(|a| a.presence)
     }
 
+    /// The call ringing on an agent's console, if any.
+    pub fn offer_of(&self, agent: AgentId) -> Option<&str> {
+        self.agents.get(&agent).and_then(|a| a.offer.as_deref())
+    }
+
     /// The agent a call is bridged to.
     pub fn bridged_agent(&self, call: &str) -> Option<AgentId> {
         self.agents
