@@ -70,7 +70,9 @@ pub fn run(config: &Config) -> Result<()> {
         let phone = match engines.filter(|_| config.sip.enabled) {
             Some(engines) => {
                 let mut calls = EngineCalls::new(engines, config.sip.call_log_dir.clone());
-                if let Some(hub) = &agents {
+                // A SIP desk phone or a REFER target, when configured, takes the phone line's escalations instead.
+                let sip_routes = !config.sip.agent.is_empty() || !config.sip.transfer_to.is_empty();
+                if let Some(hub) = agents.as_ref().filter(|_| !sip_routes) {
                     calls = calls.with_agents(hub.clone());
                 }
                 Some(SipServer::start(config.sip.clone(), Arc::new(calls)).await?)

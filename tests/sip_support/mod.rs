@@ -516,3 +516,135 @@ pub fn envelope(wav: &Path) -> Vec<f32> {
         .map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt())
         .collect()
 }
+
+/// A baresip user agent kept running by the test: a desk phone that registers and answers by itself, or a
+/// caller driven over `ctrl_tcp` (dial, keypad). It records what it hears (`*-dec.wav`) and stops on drop.
+pub struct Baresip {
+    child: Option<Child>,
+    conf: PathBuf,
+    ctrl: u16,
+    pub sip_port: u16,
+}
+
+impl Baresip {
+    /// Starts baresip with `account` (its accounts line, `{port}` replaced by its own SIP port), playing
+    /// `source` (16-bit 8 kHz WAV) into every call.
+    pub fn start(dir: &Path, name: &str, source: &Path, account: &str) -> Baresip {
+        require_tool("baresip", "baresip-core");
+        let conf = dir.join(format!("baresip-{name}"));
+        let rec = conf.join("rec");
+        std::fs::create_dir_all(&rec).unwrap();
+        let sip_port = free_port();
+        let rtp = free_port();
+        let ctrl = free_port();
+        let config = format!(
+            "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nsip_trans_def udp\ncall_local_timeout 120\n\
+             call_max_calls 1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\n\
+             module alsa.so\nmodule sndfile.so\nmodule ctrl_tcp.so\nmodule_app account.so\nmodule_app menu.so\n\
+             ctrl_tcp_listen 127.0.0.1:{ctrl}\n\
+             audio_source aufile,{source}\naudio_player alsa,null\naudio_alert alsa,null\n\
+             ausrc_srate 8000\nauplay_srate 8000\nsnd_path {rec}\nnet_interface 127.0.0.1\n\
+             rtp_ports {rtp}-{}\n",
+            rtp + 9,
+            source = source.display(),
+            rec = rec.display(),
+        );
+        std::fs::write(conf.join("config"), config).unwrap();
+        std::fs::write(
+            conf.join("accounts"),
+            format!("{}\n", account.replace("{port}", &sip_port.to_string())),
+        )
+        .unwrap();
+        let child = Command::new("baresip")
+            .arg("-f")
+            .arg(&conf)
+            .args(["-t", "180"])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(conf.join("screen.log")).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run baresip");
+        let phone = Baresip {
+            child: Some(child),
+            conf,
+            ctrl,
+            sip_port,
+        };
+        // Wait for the control port: the UA is up.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", ctrl)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "baresip did not start:\n{}",
+                phone.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        phone
+    }
+
+    /// Sends one ctrl_tcp command (netstring JSON), e.g. `("dial", "sip:kefu@…")` or `("sndcode", "0")`.
+    pub fn command(&self, command: &str, params: &str) {
+        use std::io::Write;
+        let json =
+            serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.ctrl)).expect("ctrl_tcp");
+        stream
+            .write_all(format!("{}:{json},", json.len()).as_bytes())
+            .unwrap();
+        // Wait for the response so the command has run before the connection drops.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = stream.read(&mut buf);
+    }
+
+    /// What baresip printed so far.
+    pub fn screen(&self) -> String {
+        strip_ansi(&std::fs::read_to_string(self.conf.join("screen.log")).unwrap_or_default())
+    }
+
+    /// Waits until `done()` or `within` passes; false on timeout.
+    pub fn wait_for(&self, within: Duration, done: &dyn Fn() -> bool) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if done() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
+    }
+
+    /// Stops baresip (SIGTERM: it hangs up and closes its recordings) and returns what it heard, if it
+    /// recorded a call.
+    pub fn stop(mut self) -> Option<PathBuf> {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        std::fs::read_dir(self.conf.join("rec"))
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+    }
+}
+
+impl Drop for Baresip {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

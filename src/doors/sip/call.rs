@@ -12,9 +12,10 @@ use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::platform::CancellationToken;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, Request, StatusCode};
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
-use super::Conversation;
+use super::agent_leg::AgentDesk;
+use super::bridge::{AgentBridge, BridgeEvent};
 use super::config::SipConfig;
 use super::dtmf;
 use super::media::MediaSession;
@@ -22,6 +23,9 @@ use super::pacing::Pacer;
 use super::ports::RtpSockets;
 use super::sdp::{self, LocalDescription, SdpError, SessionDescription};
 use super::server::SipStats;
+use super::transfer::{Transfer, TransferOutcome};
+use super::{Conversation, Escalation};
+use crate::call::Frame;
 
 const FRAME: Duration = Duration::from_millis(20);
 /// Late frames sent back to back after a stall (up to half a second, which the caller's jitter buffer absorbs
@@ -29,6 +33,8 @@ const FRAME: Duration = Duration::from_millis(20);
 const MAX_BURST: u32 = 25;
 /// How long to wait for the answer to our BYE before giving up on it.
 const BYE_WAIT: Duration = Duration::from_secs(4);
+/// Pause between answering a transfer's final NOTIFY and sending BYE.
+const NOTIFY_ANSWER_GRACE: Duration = Duration::from_millis(100);
 
 /// Why a call ended (logged, and counted in [`SipStats`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +46,8 @@ pub enum EndReason {
     Shutdown,
     /// The caller's answer in the ACK had nothing we could use.
     BadAnswer,
+    /// The caller was transferred (REFER) and the target answered: our leg was no longer needed.
+    Transferred,
 }
 
 /// Everything one call's task owns.
@@ -57,6 +65,14 @@ pub struct CallTask {
     pub stats: Arc<SipStats>,
     /// Held for the call's lifetime: the call's place under `max_calls`.
     pub permit: OwnedSemaphorePermit,
+    /// A blind transfer in progress (`[sip] transfer_to`).
+    pub transfer: Option<Transfer>,
+    /// The final status of the transfer's REFER, when it comes (`None` inside: no answer).
+    pub refer_answer: Option<oneshot::Receiver<Option<u16>>>,
+    /// Calls SIP agents (`[sip] agent`).
+    pub desk: AgentDesk,
+    /// The bridge to a SIP agent, while one rings or talks.
+    pub bridge: Option<AgentBridge>,
 }
 
 impl CallTask {
@@ -110,6 +126,7 @@ impl CallTask {
                         let at = now.checked_sub(FRAME * late).unwrap_or(now);
                         let heard = self.media.caller_frame();
                         let ours = self.conversation.tick(heard.as_ref(), at);
+                        let ours = self.bridged(heard.as_ref(), ours, at);
                         if let Some((packet, dest)) = self.media.packet_for(&ours)
                             && let Err(e) = self.sockets.rtp.send_to(&packet, dest).await
                         {
@@ -119,6 +136,14 @@ impl CallTask {
                     if self.conversation.wants_hangup() {
                         bye(&self.dialog, &self.call_id).await;
                         return EndReason::BotHungUp;
+                    }
+                    if let Some(escalation) = self.conversation.take_escalation() {
+                        self.on_escalation(&escalation, now);
+                    }
+                    if let Some(outcome) = self.transfer.as_ref().and_then(|t| t.timed_out(now))
+                        && let Some(end) = self.transfer_ended(outcome, now).await
+                    {
+                        return end;
                     }
                     if let Some(silent) = self.media.silent_for(now)
                         && silent >= rtp_timeout
@@ -149,6 +174,20 @@ impl CallTask {
                         self.media.on_rtcp(&rtcp_buf[..len], from, Instant::now());
                     }
                 }
+                answer = async {
+                    match self.refer_answer.as_mut() {
+                        Some(rx) => rx.await.ok().flatten(),
+                        None => std::future::pending().await,
+                    }
+                }, if self.refer_answer.is_some() => {
+                    self.refer_answer = None;
+                    let outcome = self.transfer.as_mut().and_then(|t| t.on_refer_answer(answer));
+                    if let Some(outcome) = outcome
+                        && let Some(end) = self.transfer_ended(outcome, Instant::now()).await
+                    {
+                        return end;
+                    }
+                }
                 state = self.states.recv() => {
                     let Some(state) = state else {
                         return EndReason::CallerHungUp;
@@ -156,6 +195,9 @@ impl CallTask {
                     match state {
                         DialogState::Terminated(_, reason) => {
                             tracing::debug!(call_id = %self.call_id, ?reason, "dialog terminated");
+                            if let Some(transfer) = &self.transfer {
+                                tracing::info!(call_id = %self.call_id, target = transfer.target(), "the caller hung up during the transfer");
+                            }
                             return match reason {
                                 TerminatedReason::Timeout => EndReason::NoAck,
                                 TerminatedReason::UasBye => EndReason::BotHungUp,
@@ -168,6 +210,11 @@ impl CallTask {
                         }
                         DialogState::Options(_, _, handle) => {
                             let _ = handle.reply(StatusCode::OK).await;
+                        }
+                        DialogState::Notify(_, request, handle) => {
+                            if let Some(end) = self.on_notify(&request, handle).await {
+                                return end;
+                            }
                         }
                         DialogState::Confirmed(..) if awaiting_ack_answer => {
                             awaiting_ack_answer = false;
@@ -184,6 +231,145 @@ impl CallTask {
                     tracing::info!(call_id = %self.call_id, grace_secs = grace.as_secs(), "shutting down: the call may finish first");
                     shutdown_deadline = Some(Instant::now() + grace);
                 }
+            }
+        }
+    }
+
+    /// Hands the caller to a person: the SIP agent of `[sip] agent`, else a transfer to `[sip] transfer_to`.
+    fn on_escalation(&mut self, escalation: &Escalation, now: Instant) {
+        if self.transfer.is_some() || self.bridge.is_some() {
+            return;
+        }
+        let agent = self.config.agent.clone();
+        if !agent.is_empty() {
+            // The agent's phone shows who calls and why.
+            let caller = super::server::caller_id(&self.dialog.initial_request())
+                .map(|c| c.number.unwrap_or(c.uri))
+                .unwrap_or_else(|| "unknown caller".into());
+            let summary = escalation.summary.trim();
+            let subject = if summary.is_empty() {
+                caller
+            } else {
+                format!("{caller}: {summary}")
+            };
+            tracing::info!(call_id = %self.call_id, %agent, subject, "ringing a SIP agent");
+            let ring = Duration::from_secs(self.config.agent_ring_secs);
+            self.bridge = Some(AgentBridge::ring(&self.desk, &agent, &subject, ring));
+            return;
+        }
+        let target = self.config.transfer_to.clone();
+        if target.is_empty() {
+            tracing::info!(call_id = %self.call_id, reason = escalation.reason, "no [sip] agent or transfer_to: the bot keeps the caller");
+            return;
+        }
+        tracing::info!(call_id = %self.call_id, %target, reason = escalation.reason, "transferring the caller (REFER)");
+        let timeout = Duration::from_secs(self.config.transfer_timeout_secs);
+        self.transfer = Some(Transfer::new(&target, now, timeout));
+        let (answer, answer_rx) = oneshot::channel();
+        self.refer_answer = Some(answer_rx);
+        let dialog = self.dialog.clone();
+        let call_id = self.call_id.clone();
+        let referred_by = Header::Other("Referred-By".into(), format!("<{}>", self.local_uri()));
+        tokio::spawn(async move {
+            let refer_to = rsipstack::sip::ReferTo::new(format!("<{target}>"));
+            let status = match dialog.refer(refer_to, Some(vec![referred_by]), None).await {
+                Ok(response) => response.map(|r| u16::from(r.status_code)),
+                Err(e) => {
+                    tracing::info!(%call_id, error = %e, "REFER failed");
+                    None
+                }
+            };
+            let _ = answer.send(status);
+        });
+    }
+
+    /// The frame the caller hears while a SIP agent is rung or bridged; follows the agent's comings and goings.
+    fn bridged(&mut self, heard: Option<&Frame>, bot: Frame, now: Instant) -> Frame {
+        let Some(bridge) = self.bridge.as_mut() else {
+            return bot;
+        };
+        let (frame, event) = bridge.step(heard, bot);
+        let agent = bridge.agent().to_string();
+        match event {
+            None => {}
+            Some(BridgeEvent::Answered) => {
+                tracing::info!(call_id = %self.call_id, agent, outcome = "agent_answered", "bridged to the SIP agent");
+                self.conversation.agent(true, now);
+            }
+            Some(BridgeEvent::Failed(why)) => {
+                tracing::info!(call_id = %self.call_id, agent, outcome = "agent_unreachable", why, "SIP agent not reached: back to the bot");
+                self.bridge = None;
+                self.conversation.agent(false, now);
+            }
+            Some(BridgeEvent::Left) => {
+                tracing::info!(call_id = %self.call_id, agent, "the SIP agent hung up: back to the bot");
+                self.bridge = None;
+                self.conversation.agent(false, now);
+            }
+        }
+        frame
+    }
+
+    /// Our own URI in this dialog (the caller's To).
+    fn local_uri(&self) -> String {
+        self.dialog
+            .initial_request()
+            .to_header()
+            .ok()
+            .and_then(|to| to.uri().ok())
+            .map(|uri| uri.to_string())
+            .unwrap_or_else(|| "sip:kefu@localhost".into())
+    }
+
+    /// A NOTIFY in the caller's dialog: the progress of our REFER (RFC 3515 §2.4.5).
+    async fn on_notify(
+        &mut self,
+        request: &Request,
+        handle: TransactionHandle,
+    ) -> Option<EndReason> {
+        let event = request.header_value("Event").unwrap_or_default();
+        let is_refer = event
+            .split(';')
+            .next()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("refer"));
+        let Some(transfer) = self.transfer.as_mut().filter(|_| is_refer) else {
+            let _ = handle.reply(StatusCode::CallTransactionDoesNotExist).await;
+            return None;
+        };
+        let state = request
+            .header_value("Subscription-State")
+            .unwrap_or_default();
+        let body = String::from_utf8_lossy(&request.body);
+        tracing::info!(call_id = %self.call_id, progress = body.lines().next().unwrap_or(""), subscription = state, "transfer progress");
+        let outcome = transfer.on_notify(&state, &body);
+        let _ = handle.reply(StatusCode::OK).await;
+        self.transfer_ended(outcome?, Instant::now()).await
+    }
+
+    /// Acts on a transfer's end: our leg ends after a success, the bot takes the caller back after a failure.
+    async fn transfer_ended(
+        &mut self,
+        outcome: TransferOutcome,
+        now: Instant,
+    ) -> Option<EndReason> {
+        let transfer = self.transfer.take()?;
+        self.refer_answer = None;
+        match outcome {
+            TransferOutcome::Transferred => {
+                tracing::info!(call_id = %self.call_id, target = transfer.target(), outcome = "transferred", "transfer done: ending our leg");
+                // The 200 to the final NOTIFY leaves through the transaction's own task: let it go first, so
+                // the phone does not see our BYE before the answer to its report.
+                tokio::time::sleep(NOTIFY_ANSWER_GRACE).await;
+                bye(&self.dialog, &self.call_id).await;
+                Some(EndReason::Transferred)
+            }
+            TransferOutcome::Failed(why) => {
+                self.stats
+                    .transfers_failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::info!(call_id = %self.call_id, target = transfer.target(), outcome = "transfer_failed", why, "transfer failed: back to the bot");
+                self.conversation.agent(false, now);
+                None
             }
         }
     }

@@ -49,6 +49,64 @@ pub struct SipConfig {
     /// Write each finished call's log here as `<Call-ID>.json` (transcripts, intents, digits, timings). Unset:
     /// the log is only kept in the store.
     pub call_log_dir: Option<PathBuf>,
+    /// Where a caller who asks for a person is sent by blind transfer (SIP REFER), e.g. the shop's own PBX
+    /// queue `sip:support@pbx.example.com`. Empty: no transfer (the bot keeps the call).
+    pub transfer_to: String,
+    /// A transfer with no final report from the caller's phone within this many seconds has failed: the bot
+    /// takes the caller back.
+    pub transfer_timeout_secs: u64,
+    /// Send escalated callers straight to this SIP agent: a `[sip.agents]` account or endpoint name, or a SIP
+    /// URI. kefu calls the agent's phone and bridges the two calls. Empty: no SIP agent (a transfer, if
+    /// `transfer_to` is set).
+    pub agent: String,
+    /// How long an agent's phone may ring before the call goes back to the bot.
+    pub agent_ring_secs: u64,
+    /// Agents' desk phones: digest accounts they REGISTER with, and fixed endpoints.
+    pub agents: SipAgentsConfig,
+}
+
+/// `[sip.agents]`: the desk phones human agents take calls on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SipAgentsConfig {
+    /// Digest realm of the registrar (what phones show when they ask for a password).
+    pub realm: String,
+    /// Longest registration accepted, in seconds (phones asking for more get this).
+    pub max_expires_secs: u32,
+    /// Accounts phones REGISTER with (`[[sip.agents.accounts]]`).
+    pub accounts: Vec<SipAccount>,
+    /// Phones at fixed addresses that do not register (`[[sip.agents.endpoints]]`).
+    pub endpoints: Vec<SipEndpoint>,
+}
+
+impl Default for SipAgentsConfig {
+    fn default() -> Self {
+        Self {
+            realm: "kefu".into(),
+            max_expires_secs: 3600,
+            accounts: Vec::new(),
+            endpoints: Vec::new(),
+        }
+    }
+}
+
+/// One agent's registration account. Give `ha1` = MD5(`user:realm:password`) in hex, or `password`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipAccount {
+    pub user: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub ha1: Option<String>,
+}
+
+/// A desk phone at a fixed SIP URI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipEndpoint {
+    pub name: String,
+    pub uri: String,
 }
 
 impl Default for SipConfig {
@@ -72,6 +130,11 @@ impl Default for SipConfig {
             shutdown_grace_secs: 5,
             user_agent: concat!("kefu/", env!("CARGO_PKG_VERSION")).into(),
             call_log_dir: None,
+            transfer_to: String::new(),
+            transfer_timeout_secs: 30,
+            agent: String::new(),
+            agent_ring_secs: 30,
+            agents: SipAgentsConfig::default(),
         }
     }
 }
@@ -91,6 +154,20 @@ pub enum SipConfigError {
     MaxCalls,
     #[error("[sip] neither udp nor tcp is enabled: enable one, or set enabled = false")]
     NoTransport,
+    #[error(
+        "[sip] transfer_to {0:?} is not a SIP URI: write it like \"sip:support@pbx.example.com\", or leave it empty"
+    )]
+    TransferTo(String),
+    #[error(
+        "[[sip.agents.accounts]] {0:?} needs a password or ha1 (32 hex digits of MD5(user:realm:password))"
+    )]
+    AccountSecret(String),
+    #[error(
+        "[[sip.agents.endpoints]] {name:?}: uri {uri:?} is not a SIP URI (e.g. \"sip:desk1@192.0.2.10:5060\")"
+    )]
+    EndpointUri { name: String, uri: String },
+    #[error("[sip] agent {0:?} is neither a SIP URI nor a [sip.agents] account or endpoint name")]
+    Agent(String),
 }
 
 impl SipConfig {
@@ -114,8 +191,41 @@ impl SipConfig {
         if self.enabled && !self.udp && !self.tcp {
             return Err(SipConfigError::NoTransport);
         }
+        if !self.transfer_to.is_empty() && !is_sip_uri(&self.transfer_to) {
+            return Err(SipConfigError::TransferTo(self.transfer_to.clone()));
+        }
+        for account in &self.agents.accounts {
+            let ha1_ok = account
+                .ha1
+                .as_ref()
+                .is_some_and(|h| h.len() == 32 && h.chars().all(|c| c.is_ascii_hexdigit()));
+            if !ha1_ok && account.password.is_none() {
+                return Err(SipConfigError::AccountSecret(account.user.clone()));
+            }
+        }
+        for endpoint in &self.agents.endpoints {
+            if !is_sip_uri(&endpoint.uri) {
+                return Err(SipConfigError::EndpointUri {
+                    name: endpoint.name.clone(),
+                    uri: endpoint.uri.clone(),
+                });
+            }
+        }
+        let agent = &self.agent;
+        let known = self.agents.accounts.iter().any(|a| &a.user == agent)
+            || self.agents.endpoints.iter().any(|e| &e.name == agent);
+        if !agent.is_empty() && !known && !is_sip_uri(agent) {
+            return Err(SipConfigError::Agent(agent.clone()));
+        }
         Ok(())
     }
+}
+
+/// A `sip:`/`sips:` URI with a host that the SIP parser reads.
+pub fn is_sip_uri(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    (lower.starts_with("sip:") || lower.starts_with("sips:"))
+        && rsipstack::sip::Uri::try_from(text).is_ok_and(|uri| !uri.host().to_string().is_empty())
 }
 
 #[cfg(test)]
@@ -153,6 +263,16 @@ mod tests {
         c.validate().unwrap();
         c.codecs.clear();
         assert!(c.validate().unwrap_err().to_string().contains("PCMU"));
+        c.codecs = vec![Codec::Pcmu];
+        c.transfer_to = "support desk".into();
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("transfer_to")
+        );
+        c.transfer_to = "sip:support@127.0.0.1:5070".into();
+        c.validate().unwrap();
     }
 
     #[test]

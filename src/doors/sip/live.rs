@@ -10,7 +10,7 @@ use crate::call::Frame;
 use crate::dialogue::Channel;
 use crate::pipeline::{CallSpec, Control, Engines, LiveCall, UiEvent};
 
-use super::{CallHandler, Conversation, IncomingCall};
+use super::{CallHandler, Conversation, Escalation, IncomingCall};
 
 /// Starts a [`LiveCall`] for each answered call.
 pub struct EngineCalls {
@@ -52,6 +52,7 @@ impl CallHandler for EngineCalls {
                 .agents
                 .as_ref()
                 .map(|hub| AgentLine::new(Arc::clone(hub), &call.call_id)),
+            escalation: None,
         })
     }
 }
@@ -61,8 +62,10 @@ struct EngineCall {
     call_id: String,
     log_dir: Option<PathBuf>,
     hangup: bool,
-    /// The way to a person, when `kefu serve` runs the agent desk.
+    /// The way to a person on the agent console, when `kefu serve` runs it for the phone line.
     line: Option<AgentLine>,
+    /// An escalation for the phone line's own routes (SIP desk phone, REFER) when there is no console desk.
+    escalation: Option<Escalation>,
 }
 
 impl Conversation for EngineCall {
@@ -96,9 +99,9 @@ impl Conversation for EngineCall {
                     summary,
                 } => {
                     tracing::info!(call_id = %self.call_id, reason, summary, "the caller asked for a person");
-                    // Without an agent desk the call stays with the bot.
-                    if let Some(line) = &mut self.line {
-                        line.escalate(&self.call, &reason, priority, &summary);
+                    match &mut self.line {
+                        Some(line) => line.escalate(&self.call, &reason, priority, &summary),
+                        None => self.escalation = Some(Escalation { reason, summary }),
                     }
                 }
                 Control::Event(UiEvent::CallerSaid { text, .. }) => {
@@ -118,6 +121,14 @@ impl Conversation for EngineCall {
         self.hangup
             || self.call.is_ended()
             || self.line.as_ref().is_some_and(AgentLine::wants_hangup)
+    }
+
+    fn take_escalation(&mut self) -> Option<Escalation> {
+        self.escalation.take()
+    }
+
+    fn agent(&mut self, joined: bool, now: Instant) {
+        self.call.agent(joined, now);
     }
 
     fn finish(self: Box<Self>) {

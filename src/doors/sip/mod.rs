@@ -7,7 +7,13 @@
 //! (RFC 4733 and SIP INFO), [`pacing`] (the 20 ms clock), [`media`] (one call's media state) and
 //! [`validate`] (400 for malformed requests). [`server`] runs the listener, [`call`] one call, [`live`] puts the
 //! call engine (`pipeline::LiveCall`) behind each answered call.
+//!
+//! People behind the bot: [`transfer`] follows a blind transfer out (REFER, `[sip] transfer_to`);
+//! [`registrar`] lets agents' desk phones REGISTER (digest authentication); [`agent_leg`] calls a desk phone
+//! (kefu as a back-to-back user agent) and [`bridge`] joins it to an escalated caller (`[sip] agent`).
 
+pub mod agent_leg;
+pub mod bridge;
 pub mod call;
 pub mod codec;
 pub mod config;
@@ -18,20 +24,24 @@ pub mod live;
 pub mod media;
 pub mod pacing;
 pub mod ports;
+pub mod registrar;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
 pub mod server;
+pub mod transfer;
 pub mod validate;
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
+pub use agent_leg::{AgentDesk, AgentLegError, AgentLegHandle};
 pub use codec::Codec;
 pub use config::{SipConfig, SipConfigError};
 pub use identity::CallerId;
 pub use live::EngineCalls;
 pub use server::{SipServer, SipStats};
+pub use transfer::{Transfer, TransferOutcome};
 
 use crate::call::Frame;
 
@@ -68,8 +78,21 @@ pub trait Conversation: Send {
     fn hangup(&mut self, now: Instant);
     /// True once the conversation has ended the call itself; the door then sends BYE.
     fn wants_hangup(&mut self) -> bool;
+    /// The bot's request to hand the caller to a person (seen by the last `wants_hangup`), taken once.
+    fn take_escalation(&mut self) -> Option<Escalation>;
+    /// A person took the call (`true`), or the caller is back with the bot (`false`: the transfer failed or
+    /// the agent left).
+    fn agent(&mut self, joined: bool, now: Instant);
     /// Called once when the call is over, after the last `tick`.
     fn finish(self: Box<Self>);
+}
+
+/// The bot wants a person to take the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    pub reason: String,
+    /// What the caller wants, for the agent.
+    pub summary: String,
 }
 
 /// Starts a conversation for each answered call (never loads anything: that happened once, up front).

@@ -2,7 +2,7 @@
 //! out-of-dialog requests, admits calls up to `max_calls`, negotiates their media and starts a
 //! [`CallTask`] for each. Stops gracefully: new calls are refused, running calls get a grace period, then BYE.
 
-use std::net::{IpAddr, SocketAddr, TcpListener as StdTcpListener, UdpSocket as StdUdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpListener as StdTcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,16 +21,18 @@ use rsipstack::transport::udp::UdpConnection;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use super::agent_leg::{AgentDesk, local_address};
 use super::call::{CallTask, EndReason};
 use super::config::SipConfig;
 use super::media::MediaSession;
 use super::ports::PortRange;
+use super::registrar::{RegisterReply, RegisterRequest, Registrar};
 use super::sdp::{self, LocalDescription, Negotiated, SdpError, SessionDescription};
 use super::validate::RequestValidator;
 use super::{CallHandler, CallerId, IncomingCall, SipError};
 
 /// Methods we answer (sent in `Allow`).
-const ALLOWED: [Method; 7] = [
+const ALLOWED: [Method; 9] = [
     Method::Invite,
     Method::Ack,
     Method::Bye,
@@ -38,6 +40,8 @@ const ALLOWED: [Method; 7] = [
     Method::Options,
     Method::Info,
     Method::Update,
+    Method::Notify,
+    Method::Register,
 ];
 
 /// Counters of what the door did, for logs and load reports.
@@ -52,6 +56,10 @@ pub struct SipStats {
     pub ended_by_bot: AtomicU64,
     pub rtp_timeouts: AtomicU64,
     pub ended_other: AtomicU64,
+    /// Calls handed to `[sip] transfer_to` whose transfer succeeded.
+    pub transferred: AtomicU64,
+    /// Transfers that failed (the caller went back to the bot).
+    pub transfers_failed: AtomicU64,
 }
 
 impl SipStats {
@@ -60,6 +68,7 @@ impl SipStats {
             EndReason::CallerHungUp => &self.ended_by_caller,
             EndReason::BotHungUp => &self.ended_by_bot,
             EndReason::RtpTimeout => &self.rtp_timeouts,
+            EndReason::Transferred => &self.transferred,
             EndReason::NoAck | EndReason::Shutdown | EndReason::BadAnswer => &self.ended_other,
         };
         counter.fetch_add(1, Ordering::Relaxed);
@@ -72,7 +81,7 @@ impl SipStats {
     /// One line for the log.
     pub fn summary(&self) -> String {
         format!(
-            "{} INVITEs, {} answered, {} busy (503), {} refused (400, 415, 420, 488), {} cancelled; ended by caller {}, by bot {}, RTP timeout {}, other {}",
+            "{} INVITEs, {} answered, {} busy (503), {} refused (400, 415, 420, 488), {} cancelled; ended by caller {}, by bot {}, RTP timeout {}, transferred {} ({} transfers failed), other {}",
             Self::count(&self.invites),
             Self::count(&self.answered),
             Self::count(&self.busy),
@@ -81,6 +90,8 @@ impl SipStats {
             Self::count(&self.ended_by_caller),
             Self::count(&self.ended_by_bot),
             Self::count(&self.rtp_timeouts),
+            Self::count(&self.transferred),
+            Self::count(&self.transfers_failed),
             Self::count(&self.ended_other),
         )
     }
@@ -90,7 +101,8 @@ impl SipStats {
 struct Door {
     config: Arc<SipConfig>,
     dialogs: Arc<DialogLayer>,
-    ports: PortRange,
+    ports: Arc<PortRange>,
+    registrar: Arc<Registrar>,
     calls: Arc<Semaphore>,
     handler: Arc<dyn CallHandler>,
     stats: Arc<SipStats>,
@@ -169,7 +181,12 @@ impl SipServer {
             }
         });
         let door = Arc::new(Door {
-            ports: PortRange::new(config.bind, config.rtp_port_min, config.rtp_port_max),
+            ports: Arc::new(PortRange::new(
+                config.bind,
+                config.rtp_port_min,
+                config.rtp_port_max,
+            )),
+            registrar: Arc::new(Registrar::new(&config.agents)),
             calls: Arc::new(Semaphore::new(config.max_calls)),
             dialogs: Arc::new(DialogLayer::new(endpoint.inner.clone())),
             config: Arc::new(config),
@@ -208,6 +225,11 @@ impl SipServer {
         self.door.stats.clone()
     }
 
+    /// Calls agents' desk phones ([`AgentDesk::ring_agent`]) through this door.
+    pub fn agent_desk(&self) -> AgentDesk {
+        self.door.desk()
+    }
+
     /// Calls in progress (ringing or answered).
     pub fn active_calls(&self) -> usize {
         self.door.config.max_calls - self.door.calls.available_permits()
@@ -243,6 +265,43 @@ fn listen_error(transport: &'static str, addr: SocketAddr, e: impl std::fmt::Dis
 }
 
 impl Door {
+    fn desk(&self) -> AgentDesk {
+        AgentDesk {
+            dialogs: self.dialogs.clone(),
+            ports: self.ports.clone(),
+            config: self.config.clone(),
+            registrar: self.registrar.clone(),
+            sip_port: self.port,
+        }
+    }
+
+    /// REGISTER from an agent's desk phone: digest challenge, then the binding.
+    async fn register(self: Arc<Self>, mut tx: Transaction) {
+        let request = read_register(&tx.original);
+        let (status, headers) = match self.registrar.register(&request, Instant::now()) {
+            RegisterReply::Challenge(value) => (
+                StatusCode::Unauthorized,
+                vec![Header::WwwAuthenticate(value.into())],
+            ),
+            RegisterReply::Registered(contacts) => (
+                StatusCode::OK,
+                contacts
+                    .into_iter()
+                    .map(|c| Header::Contact(c.into()))
+                    .collect(),
+            ),
+            RegisterReply::Forbidden(why) => {
+                tracing::info!(user = request.user, why, "REGISTER refused");
+                (StatusCode::Forbidden, Vec::new())
+            }
+            RegisterReply::BadRequest(why) => {
+                tracing::info!(user = request.user, why, "unreadable REGISTER");
+                (StatusCode::BadRequest, Vec::new())
+            }
+        };
+        let _ = tx.reply_with(status, headers, None).await;
+    }
+
     /// Routes one new server transaction.
     fn dispatch(self: Arc<Self>, mut tx: Transaction) {
         let in_dialog = tx
@@ -272,6 +331,9 @@ impl Door {
         match tx.original.method {
             Method::Invite => {
                 tokio::spawn(self.answer(tx));
+            }
+            Method::Register => {
+                tokio::spawn(self.register(tx));
             }
             Method::Options => {
                 let status = if self.shutdown.is_cancelled() {
@@ -355,7 +417,7 @@ impl Door {
             .and_then(|c| c.get_remote_addr())
             .and_then(|a| a.get_socketaddr().ok());
         let transport = tx.connection.as_ref().map(|c| c.transport());
-        let local_ip = self.local_address(remote);
+        let local_ip = local_address(&self.config, remote);
         let caller = caller_id(&tx.original);
         let (state_sender, mut states) = self.dialogs.new_dialog_state_channel();
         let contact = self.contact(local_ip, transport);
@@ -466,31 +528,13 @@ impl Door {
             shutdown: self.shutdown.clone(),
             stats: self.stats.clone(),
             permit,
+            transfer: None,
+            refer_answer: None,
+            desk: self.desk(),
+            bridge: None,
         }
         .run()
         .await;
-    }
-
-    /// The address we announce in SDP and Contact.
-    fn local_address(&self, peer: Option<SocketAddr>) -> IpAddr {
-        if let Some(addr) = self.config.public_address {
-            return addr;
-        }
-        if !self.config.bind.is_unspecified() {
-            return self.config.bind;
-        }
-        // Bound to every interface: use the one the kernel would route to the caller through.
-        peer.and_then(|peer| {
-            let any = if peer.is_ipv4() {
-                IpAddr::from([0, 0, 0, 0])
-            } else {
-                IpAddr::from([0u16; 8])
-            };
-            let probe = StdUdpSocket::bind(SocketAddr::new(any, 0)).ok()?;
-            probe.connect(peer).ok()?;
-            probe.local_addr().ok().map(|a| a.ip())
-        })
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
     }
 
     fn contact(&self, ip: IpAddr, transport: Option<Transport>) -> Uri {
@@ -618,7 +662,71 @@ async fn answer_in_ack(
     None
 }
 
-fn caller_id(request: &rsipstack::sip::Request) -> Option<CallerId> {
+/// What the registrar needs from a REGISTER.
+fn read_register(request: &rsipstack::sip::Request) -> RegisterRequest {
+    let user = request
+        .to_header()
+        .ok()
+        .and_then(|to| to.uri().ok())
+        .and_then(|uri| uri.auth.map(|a| a.user))
+        .unwrap_or_default();
+    let header = |name: &'static str| {
+        request
+            .headers
+            .iter()
+            .filter(move |h| h.name().eq_ignore_ascii_case(name))
+            .map(|h| h.value().to_string())
+    };
+    let mut expires = header("Expires").next().and_then(|v| v.trim().parse().ok());
+    let mut contacts = Vec::new();
+    for value in header("Contact") {
+        for (uri, contact_expires) in contact_values(&value) {
+            expires = contact_expires.or(expires);
+            contacts.push(uri);
+        }
+    }
+    RegisterRequest {
+        user,
+        authorization: header("Authorization").next(),
+        contacts,
+        expires,
+    }
+}
+
+/// The URIs and `expires` parameters of a Contact header value (`<uri>;expires=60, <uri2>` or `*`).
+fn contact_values(value: &str) -> Vec<(String, Option<u32>)> {
+    let mut out = Vec::new();
+    let mut rest = value.trim();
+    while !rest.is_empty() {
+        let (uri, params) = if let Some(inner) = rest.strip_prefix('<') {
+            let Some(close) = inner.find('>') else { break };
+            let after = &inner[close + 1..];
+            let end = after.find(',').unwrap_or(after.len());
+            let next = after.get(end + 1..).unwrap_or("");
+            let params = &after[..end];
+            let uri = inner[..close].to_string();
+            rest = next.trim();
+            (uri, params)
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            let item = &rest[..end];
+            let (uri, params) = item.split_once(';').unwrap_or((item, ""));
+            let uri = uri.trim().to_string();
+            rest = rest.get(end + 1..).unwrap_or("").trim();
+            (uri, params)
+        };
+        let expires = params
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("expires"))
+            .and_then(|(_, v)| v.trim().parse().ok());
+        out.push((uri, expires));
+    }
+    out
+}
+
+/// Who is calling: P-Asserted-Identity, else From.
+pub(super) fn caller_id(request: &rsipstack::sip::Request) -> Option<CallerId> {
     let asserted: Vec<&str> = request
         .headers
         .iter()
@@ -627,4 +735,46 @@ fn caller_id(request: &rsipstack::sip::Request) -> Option<CallerId> {
         .collect();
     let from = request.from_header().map(|f| f.value()).unwrap_or_default();
     CallerId::from_headers(&asserted, from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_contacts_and_their_expiry() {
+        assert_eq!(
+            contact_values(
+                "<sip:alice@127.0.0.1:5080;transport=udp>;expires=60;+sip.instance=\"<urn:x>\""
+            ),
+            vec![(
+                "sip:alice@127.0.0.1:5080;transport=udp".to_string(),
+                Some(60)
+            )]
+        );
+        assert_eq!(
+            contact_values("<sip:a@h1>, sip:b@h2;expires=0"),
+            vec![
+                ("sip:a@h1".to_string(), None),
+                ("sip:b@h2".to_string(), Some(0))
+            ]
+        );
+        assert_eq!(contact_values("*"), vec![("*".to_string(), None)]);
+        assert!(contact_values("").is_empty());
+        assert!(contact_values("<sip:unclosed").is_empty());
+    }
+
+    #[test]
+    fn a_register_request_names_its_user_credentials_and_lifetime() {
+        let text = "REGISTER sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK1\r\n\
+                    From: <sip:alice@127.0.0.1>;tag=1\r\nTo: <sip:alice@127.0.0.1>\r\nCall-ID: r1\r\n\
+                    CSeq: 2 REGISTER\r\nContact: <sip:alice@127.0.0.1:5080>\r\nExpires: 120\r\n\
+                    Authorization: Digest username=\"alice\", nonce=\"n\"\r\nContent-Length: 0\r\n\r\n";
+        let request = rsipstack::sip::Request::try_from(text).unwrap();
+        let read = read_register(&request);
+        assert_eq!(read.user, "alice");
+        assert_eq!(read.contacts, vec!["sip:alice@127.0.0.1:5080".to_string()]);
+        assert_eq!(read.expires, Some(120));
+        assert!(read.authorization.unwrap().starts_with("Digest"));
+    }
 }
