@@ -48,6 +48,7 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub sip: crate::doors::sip::SipConfig,
     pub webrtc: WebRtcConfig,
+    pub agents: crate::agents::AgentsConfig,
     pub auth: crate::auth::AuthConfig,
     pub analytics: AnalyticsConfig,
     pub privacy: PrivacyConfig,

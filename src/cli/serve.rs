@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use kefu::agents::AgentHub;
 use kefu::config::Config;
 use kefu::doors::sip::{EngineCalls, SipServer};
 use kefu::doors::webrtc::WebRtcDoor;
@@ -24,10 +25,26 @@ pub fn run(config: &Config) -> Result<()> {
         Some(engines) => engines.dialogue().clone(),
         None => Arc::new(super::chat::open_engine(config)?),
     };
+    // Escalated voice calls wait for a person at the agent desk (console at /agent).
+    let agents = engines
+        .as_ref()
+        .filter(|_| config.agents.enabled)
+        .map(|engines| {
+            AgentHub::new(
+                &config.agents,
+                Some(engines.dialogue().store().clone()),
+                Some(engines.clone()),
+            )
+        });
     let door = engines
         .as_ref()
         .filter(|_| config.webrtc.enabled)
-        .map(|engines| WebRtcDoor::new(engines.clone(), config.webrtc.clone()));
+        .map(|engines| match &agents {
+            Some(hub) => {
+                WebRtcDoor::with_agents(engines.clone(), config.webrtc.clone(), hub.clone())
+            }
+            None => WebRtcDoor::new(engines.clone(), config.webrtc.clone()),
+        });
     let mut state = AppState::new(
         engine,
         Duration::from_secs(config.server.session_idle_secs),
@@ -37,6 +54,9 @@ pub fn run(config: &Config) -> Result<()> {
     if let Some(door) = door {
         state = state.with_webrtc(door);
     }
+    if let Some(hub) = &agents {
+        state = state.with_agents(hub.clone());
+    }
     let shared = engines.clone();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let served = runtime.block_on(async move {
@@ -44,9 +64,17 @@ pub fn run(config: &Config) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (set [server] http_bind)", config.server.http_bind))?;
         tracing::info!(addr = %listener.local_addr()?, "kefu is serving: voice page at /, POST /api/chat, GET /healthz");
+        if let Some(hub) = &agents {
+            tokio::spawn(hub.clone().run());
+        }
         let phone = match engines.filter(|_| config.sip.enabled) {
             Some(engines) => {
-                let calls = EngineCalls::new(engines, config.sip.call_log_dir.clone());
+                let mut calls = EngineCalls::new(engines, config.sip.call_log_dir.clone());
+                // A SIP desk phone or a REFER target, when configured, takes the phone line's escalations instead.
+                let sip_routes = !config.sip.agent.is_empty() || !config.sip.transfer_to.is_empty();
+                if let Some(hub) = agents.as_ref().filter(|_| !sip_routes) {
+                    calls = calls.with_agents(hub.clone());
+                }
                 Some(SipServer::start(config.sip.clone(), Arc::new(calls)).await?)
             }
             None => None,

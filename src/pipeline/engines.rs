@@ -107,6 +107,21 @@ impl Engines {
         &self.config.call
     }
 
+    /// The VAD model (another side of a call, such as a live agent, is transcribed with it too).
+    pub fn vad_model(&self) -> &Arc<VadModel> {
+        &self.vad
+    }
+
+    /// True when the ASR model hears Mandarin as well as English.
+    pub fn asr_is_multilingual(&self) -> bool {
+        self.asr.is_multilingual()
+    }
+
+    /// The speech synthesis engine (hold messages and other prompts outside the conversation).
+    pub fn tts(&self) -> &Arc<TtsEngine> {
+        &self.tts
+    }
+
     /// The dialogue engine (and through it the store).
     pub fn dialogue(&self) -> &Arc<DialogueEngine> {
         &self.dialogue
@@ -123,8 +138,8 @@ impl Engines {
         self.workers.get().is_none_or(|w| w.wait_idle(timeout))
     }
 
-    /// The worker pool for live calls, started on first use.
-    pub(super) fn workers(self: &Arc<Self>) -> &Workers {
+    /// The worker pool for live calls, started on first use (also the agent desk's transcription of agents).
+    pub fn workers(self: &Arc<Self>) -> &Workers {
         self.workers
             .get_or_init(|| Workers::start(Arc::downgrade(self), &self.config))
     }

@@ -9,6 +9,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, "users", include_str!("migrations/0002_users.sql")),
     (
+        3,
+        "agent_calls",
+        include_str!("migrations/0003_agent_calls.sql"),
+    ),
+    (
         4,
         "analytics",
         include_str!("migrations/0004_analytics.sql"),

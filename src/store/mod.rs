@@ -3,6 +3,7 @@
 //! SQLite through rusqlite, one connection behind a mutex (WAL mode, busy timeout). Every SQL statement of kefu
 //! lives in this module; the schema is a list of versioned migrations applied in one transaction each.
 
+mod agent_calls;
 mod analytics;
 pub use analytics::{
     AgentHandling, AnalyticsTurn, CallResult, Interaction, InteractionEnd, Purged, Recording,
@@ -25,6 +26,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use agent_calls::{AgentCall, NewAgentCall};
 pub use records::*;
 pub use time::{format_date, format_datetime, parse_date, parse_datetime};
 pub use users::StoredUser;

@@ -1,5 +1,6 @@
 //! kefu's HTTP face (axum): the voice-chat page at `/`, the text chat API, WebRTC signalling, staff sign-in.
 
+mod agent_console;
 mod chat_api;
 mod dashboard;
 mod rating;
@@ -17,6 +18,7 @@ use axum::routing::{delete, get, post};
 
 pub use sessions::Sessions;
 
+use crate::agents::AgentHub;
 use crate::auth::{Auth, AuthConfig};
 use crate::dialogue::DialogueEngine;
 use crate::doors::webrtc::WebRtcDoor;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     /// The browser voice door; `None` when `[webrtc] enabled = false` (the page then offers text only).
     pub webrtc: Option<Arc<WebRtcDoor>>,
+    /// The live-agent desk (agent console); `None` when voice calls or `[agents]` are off.
+    pub agents: Option<Arc<AgentHub>>,
     /// Staff accounts and sessions (agent console, dashboard).
     pub auth: Auth,
 }
@@ -50,7 +54,14 @@ impl AppState {
             engine,
             sessions: Arc::new(Sessions::new(idle, max_sessions)),
             webrtc: None,
+            agents: None,
         }
+    }
+
+    /// The same state with the agent desk.
+    pub fn with_agents(mut self, hub: Arc<AgentHub>) -> Self {
+        self.agents = Some(hub);
+        self
     }
 
     /// The same state with these `[auth]` settings.
@@ -85,6 +96,13 @@ pub fn router(state: AppState) -> Router {
             post(webrtc_api::offer).layer(DefaultBodyLimit::max(webrtc_api::MAX_OFFER_BYTES)),
         )
         .route("/api/webrtc/calls/{id}", delete(webrtc_api::hang_up))
+        .route("/agent", get(agent_console::page))
+        .route("/agent/static/{file}", get(agent_console::asset))
+        .route("/api/agent/desk", get(agent_console::desk))
+        .route(
+            "/api/agent/calls/{call}/accept",
+            post(agent_console::accept).layer(DefaultBodyLimit::max(webrtc_api::MAX_OFFER_BYTES)),
+        )
         .merge(crate::auth::web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

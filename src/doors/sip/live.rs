@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::agents::{AgentHub, AgentLine};
 use crate::call::Frame;
 use crate::dialogue::Channel;
 use crate::pipeline::{CallSpec, Control, Engines, LiveCall, UiEvent};
@@ -16,12 +17,23 @@ use super::{CallHandler, Conversation, Escalation, IncomingCall};
 pub struct EngineCalls {
     engines: Arc<Engines>,
     log_dir: Option<PathBuf>,
+    agents: Option<Arc<AgentHub>>,
 }
 
 impl EngineCalls {
     /// Calls on `engines`; with `log_dir`, each finished call's log goes to `<log_dir>/<Call-ID>.json`.
     pub fn new(engines: Arc<Engines>, log_dir: Option<PathBuf>) -> Self {
-        Self { engines, log_dir }
+        Self {
+            engines,
+            log_dir,
+            agents: None,
+        }
+    }
+
+    /// Escalated calls wait for a person at this agent desk (otherwise they stay with the bot).
+    pub fn with_agents(mut self, hub: Arc<AgentHub>) -> Self {
+        self.agents = Some(hub);
+        self
     }
 }
 
@@ -37,6 +49,10 @@ impl CallHandler for EngineCalls {
             call_id: call.call_id.clone(),
             log_dir: self.log_dir.clone(),
             hangup: false,
+            line: self
+                .agents
+                .as_ref()
+                .map(|hub| AgentLine::new(Arc::clone(hub), &call.call_id)),
             escalation: None,
         })
     }
@@ -47,12 +63,20 @@ struct EngineCall {
     call_id: String,
     log_dir: Option<PathBuf>,
     hangup: bool,
+    /// The way to a person on the agent console, when `kefu serve` runs it for the phone line.
+    line: Option<AgentLine>,
+    /// An escalation for the phone line's own routes (SIP desk phone, REFER) when there is no console desk.
     escalation: Option<Escalation>,
 }
 
 impl Conversation for EngineCall {
     fn tick(&mut self, caller: Option<&Frame>, now: Instant) -> Frame {
-        self.call.tick(caller.map(|f| &f.samples()[..]), now)
+        let heard = caller.map(|f| &f.samples()[..]);
+        let bot = self.call.tick(heard, now);
+        match &mut self.line {
+            Some(line) => line.tick(heard, bot, &mut self.call, now),
+            None => bot,
+        }
     }
 
     fn dtmf(&mut self, digit: char, now: Instant) {
@@ -60,6 +84,9 @@ impl Conversation for EngineCall {
     }
 
     fn hangup(&mut self, now: Instant) {
+        if let Some(line) = &mut self.line {
+            line.hangup();
+        }
         self.call.hangup(now);
     }
 
@@ -68,13 +95,21 @@ impl Conversation for EngineCall {
             match control {
                 Control::Hangup => self.hangup = true,
                 Control::Escalate {
-                    reason, summary, ..
+                    reason,
+                    priority,
+                    summary,
                 } => {
                     tracing::info!(call_id = %self.call_id, reason, summary = %redact(&summary), "the caller asked for a person");
-                    self.escalation = Some(Escalation { reason, summary });
+                    match &mut self.line {
+                        Some(line) => line.escalate(&self.call, &reason, priority, &summary),
+                        None => self.escalation = Some(Escalation { reason, summary }),
+                    }
                 }
                 Control::Event(UiEvent::CallerSaid { text, .. }) => {
                     tracing::info!(call_id = %self.call_id, text = %redact(&text), "caller said");
+                    if let Some(line) = &self.line {
+                        line.caller_said(&text);
+                    }
                 }
                 Control::Event(UiEvent::BotSaid { text, .. }) => {
                     tracing::info!(call_id = %self.call_id, text = %redact(&text), "bot said");
@@ -84,7 +119,9 @@ impl Conversation for EngineCall {
                 }
             }
         }
-        self.hangup || self.call.is_ended()
+        self.hangup
+            || self.call.is_ended()
+            || self.line.as_ref().is_some_and(AgentLine::wants_hangup)
     }
 
     fn take_escalation(&mut self) -> Option<Escalation> {

@@ -14,8 +14,9 @@ use super::codec::{OpusDecoder, OpusEncoder};
 use super::jitter::JitterBuffer;
 use super::messages::{EndReason, FromPage, ToPage};
 use super::peer::{Peer, PeerEvent};
+use crate::agents::{AgentHub, AgentLine};
 use crate::call::FRAME_MS;
-use crate::pipeline::{CallSpec, CallState, Control, Engines, LiveCall};
+use crate::pipeline::{CallSpec, CallState, Control, Engines, LiveCall, UiEvent};
 
 /// Decoded caller audio chunks queued between the network task and the clock (a chunk is one packet).
 const AUDIO_QUEUE: usize = 50;
@@ -42,6 +43,8 @@ pub(super) struct CallSetup {
     pub hangup: watch::Receiver<bool>,
     pub connect_timeout: Duration,
     pub encoder: OpusEncoder,
+    /// The agent desk escalated calls wait at; `None` keeps them with the bot.
+    pub agents: Option<Arc<AgentHub>>,
 }
 
 /// The connection's moving parts while the call runs.
@@ -138,6 +141,10 @@ async fn converse(setup: &mut CallSetup, links: &mut Links) -> EndReason {
         return EndReason::NotConnected;
     };
     let mut call = LiveCall::start(&setup.engines, setup.spec.clone(), Instant::now());
+    let mut line = setup
+        .agents
+        .clone()
+        .map(|hub| AgentLine::new(hub, &setup.id));
     tracing::info!(call = %setup.id, lang = ?setup.spec.lang, "browser call connected");
     let mut jitter = JitterBuffer::new();
     let mut clock = tokio::time::interval(Duration::from_millis(u64::from(FRAME_MS)));
@@ -148,14 +155,18 @@ async fn converse(setup: &mut CallSetup, links: &mut Links) -> EndReason {
             _ = clock.tick() => {
                 let now = Instant::now();
                 let frame = jitter.pop();
-                let out = call.tick(frame.as_deref(), now);
+                let bot = call.tick(frame.as_deref(), now);
+                let out = match &mut line {
+                    Some(line) => line.tick(frame.as_deref(), bot, &mut call, now),
+                    None => bot,
+                };
                 if let Err(e) = voice(setup, out.samples(), now).await
                     && !send_failed
                 {
                     tracing::warn!(call = %setup.id, "cannot send the bot's voice: {e}");
                     send_failed = true;
                 }
-                if let Some(ending) = controls(&mut call, &channel, &setup.id).await {
+                if let Some(ending) = controls(&mut call, &mut line, &channel, &setup.id).await {
                     break ending;
                 }
             }
@@ -186,6 +197,9 @@ async fn converse(setup: &mut CallSetup, links: &mut Links) -> EndReason {
         }
     };
     if ending != EndReason::Bot {
+        if let Some(line) = &mut line {
+            line.hangup();
+        }
         call.hangup(Instant::now());
     }
     let log = call.finish(Instant::now());
@@ -206,23 +220,34 @@ async fn voice(
 /// Passes the call's events to the page; `Some` when the bot has ended the call.
 async fn controls(
     call: &mut LiveCall,
+    line: &mut Option<AgentLine>,
     channel: &Arc<dyn DataChannel>,
     id: &str,
 ) -> Option<EndReason> {
     let mut ending = None;
     while let Some(control) = call.poll_control() {
         match control {
-            Control::Event(event) => send(channel, &ToPage::from(event)).await,
+            Control::Event(event) => {
+                if let (UiEvent::CallerSaid { text, .. }, Some(line)) = (&event, line.as_ref()) {
+                    line.caller_said(text);
+                }
+                send(channel, &ToPage::from(event)).await;
+            }
             Control::Hangup => ending = Some(EndReason::Bot),
-            // The page shows the hand-over from the call's `agent` state; taking the call is issue 7's desk.
+            // The page shows the hand-over from the call's `agent` state.
             Control::Escalate {
-                reason, summary, ..
+                reason,
+                priority,
+                summary,
             } => {
-                tracing::info!(call = %id, %reason, summary = %crate::privacy::redact(&summary), "browser call handed to a person")
+                tracing::info!(call = %id, %reason, summary = %crate::privacy::redact(&summary), "browser call handed to a person");
+                if let Some(line) = line.as_mut() {
+                    line.escalate(call, &reason, priority, &summary);
+                }
             }
         }
     }
-    if ending.is_none() && call.is_ended() {
+    if ending.is_none() && (call.is_ended() || line.as_ref().is_some_and(AgentLine::wants_hangup)) {
         ending = Some(EndReason::Bot);
     }
     ending
@@ -234,8 +259,8 @@ async fn send(channel: &Arc<dyn DataChannel>, message: &ToPage) {
     }
 }
 
-/// Decodes the caller's microphone track until it ends.
-async fn read_microphone(track: Arc<dyn TrackRemote>, audio: mpsc::Sender<Vec<f32>>) {
+/// Decodes a browser's microphone track until it ends (the caller's here, an agent's on the agent desk).
+pub(crate) async fn read_microphone(track: Arc<dyn TrackRemote>, audio: mpsc::Sender<Vec<f32>>) {
     let mut decoder = match OpusDecoder::new() {
         Ok(d) => d,
         Err(e) => {

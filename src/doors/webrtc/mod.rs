@@ -7,6 +7,7 @@
 //! escalation behave as on the phone.
 
 mod call;
+pub(crate) use call::read_microphone;
 pub mod codec;
 pub mod jitter;
 pub mod messages;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::agents::AgentHub;
 use crate::config::{IceServerConfig, WebRtcConfig};
 use crate::dialogue::Channel;
 use crate::lang::Lang;
@@ -45,6 +47,7 @@ pub struct WebRtcDoor {
     config: WebRtcConfig,
     /// Calls in progress (and being set up): id → the switch that hangs it up.
     calls: Mutex<HashMap<String, watch::Sender<bool>>>,
+    agents: Option<Arc<AgentHub>>,
 }
 
 impl WebRtcDoor {
@@ -54,7 +57,27 @@ impl WebRtcDoor {
             engines,
             config,
             calls: Mutex::new(HashMap::new()),
+            agents: None,
         })
+    }
+
+    /// A door whose escalated calls wait for a person at `hub`.
+    pub fn with_agents(
+        engines: Arc<Engines>,
+        config: WebRtcConfig,
+        hub: Arc<AgentHub>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            engines,
+            config,
+            calls: Mutex::new(HashMap::new()),
+            agents: Some(hub),
+        })
+    }
+
+    /// The door's settings (the agent desk's browser legs use the same).
+    pub fn config(&self) -> &WebRtcConfig {
+        &self.config
     }
 
     /// The STUN/TURN servers the page should use too.
@@ -106,6 +129,7 @@ impl WebRtcDoor {
             hangup,
             connect_timeout: Duration::from_millis(self.config.connect_timeout_ms),
             encoder,
+            agents: self.agents.clone(),
         };
         tokio::spawn(call::run(setup, move || drop(release)));
         tracing::info!(call = %id, ?lang, "browser call answered");
