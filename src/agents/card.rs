@@ -52,6 +52,8 @@ pub struct OrderCard {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContextCard {
     pub call: String,
+    /// The dialogue's conversation (the interaction record analytics keeps).
+    pub conversation: Option<String>,
     /// `phone` or `web_voice`.
     pub channel: String,
     pub caller: Option<String>,
@@ -108,6 +110,7 @@ impl ContextCard {
         let department = department(log);
         Self {
             call: call.to_string(),
+            conversation: log.conversation.clone(),
             channel: log.channel.clone(),
             caller: log.caller.clone(),
             customer: customer.map(|c| CustomerCard {

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc};
 
+use crate::analytics::metrics;
 use crate::pipeline::Engines;
 use crate::speech::tts::TtsEngine;
-use crate::store::{NewAgentCall, NewTicket, Store, TicketKind};
+use crate::store::{AgentHandling, NewAgentCall, NewTicket, Store, TicketKind};
 
 use super::card::{ContextCard, Line};
 use super::config::AgentsConfig;
@@ -111,6 +112,9 @@ struct WaitingCall {
     notices: mpsc::UnboundedSender<CallerNotice>,
     /// Set while bridged: the agent and the store record of their part of the call.
     agent: Option<(AgentId, Option<i64>)>,
+    /// When the call joined the queue, and when its current agent took it (wait and talk times).
+    queued_at: Instant,
+    answered_at: Option<Instant>,
     /// Both sides' words while bridged.
     bridged_lines: Vec<Line>,
 }
@@ -210,6 +214,8 @@ impl AgentHub {
                 notices: tx,
                 agent: None,
                 bridged_lines: Vec::new(),
+                queued_at: Instant::now(),
+                answered_at: None,
             },
         );
         if let Err(e) = state.queue.enqueue(call.clone(), need, Instant::now()) {
@@ -344,6 +350,11 @@ impl AgentHub {
         };
         entry.agent = Some((agent, record));
         entry.bridged_lines.clear();
+        let now = Instant::now();
+        entry.answered_at = Some(now);
+        metrics()
+            .queue_wait
+            .observe(now.saturating_duration_since(entry.queued_at));
         let _ = entry.notices.send(CallerNotice::Connected {
             media: caller_media,
             agent: name,
@@ -452,6 +463,7 @@ impl AgentHub {
     }
 
     fn dispatch(&self, state: &mut HubState) {
+        metrics().set_queue_length(state.queue.waiting().len());
         let mut queue_changed = false;
         while let Some(action) = state.queue.poll_action() {
             match action {
@@ -531,7 +543,8 @@ impl AgentHub {
         let Some(entry) = state.calls.get_mut(call) else {
             return;
         };
-        let record = entry.agent.take().and_then(|(_, r)| r);
+        let agent = entry.agent.take();
+        let record = agent.and_then(|(_, r)| r);
         let lines = std::mem::take(&mut entry.bridged_lines);
         let _ = entry.notices.send(CallerNotice::BackInQueue);
         tracing::warn!(
@@ -546,6 +559,15 @@ impl AgentHub {
             }
         }
         entry.card.transcript.extend(lines);
+        if let (Some(store), Some((agent, _))) = (&self.store, agent) {
+            let name = state
+                .desks
+                .get(&agent)
+                .map_or_else(String::new, |d| d.name.clone());
+            if let Some(entry) = state.calls.get(call) {
+                record_handling(store, entry, &name);
+            }
+        }
     }
 
     fn tell_desk(&self, state: &HubState, agent: AgentId, event: DeskEvent) {
@@ -562,6 +584,7 @@ impl AgentHub {
         store
             .open_agent_call(&NewAgentCall {
                 call_id: call,
+                conversation_id: card.conversation.as_deref(),
                 agent_id: agent,
                 channel: &card.channel,
                 caller: card.caller.as_deref(),
@@ -586,6 +609,15 @@ impl AgentHub {
             .unwrap_or_else(|| "[]".into());
         if let Err(e) = store.close_agent_call(record, now_utc(), reason, &lines) {
             tracing::warn!("agent call record not closed: {e}");
+        }
+        if let Some(entry) = state.calls.get(call)
+            && let Some((agent, _)) = entry.agent
+        {
+            let name = state
+                .desks
+                .get(&agent)
+                .map_or_else(String::new, |d| d.name.clone());
+            record_handling(store, entry, &name);
         }
     }
 
@@ -636,6 +668,24 @@ fn own_call<'a>(
         .get(call)
         .filter(|e| e.agent.is_some_and(|(a, _)| a == agent))
         .ok_or_else(|| HubError::NotYourCall(call.to_string()))
+}
+
+/// Puts the agent's part (who, wait, talk) on the conversation's interaction record; the disposition follows
+/// with the wrap-up.
+fn record_handling(store: &Store, entry: &WaitingCall, agent: &str) {
+    let (Some(conversation), Some(answered)) = (&entry.card.conversation, entry.answered_at) else {
+        return;
+    };
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let handling = AgentHandling {
+        agent: agent.to_string(),
+        wait_ms: ms(answered.saturating_duration_since(entry.queued_at)),
+        talk_ms: ms(answered.elapsed()),
+        disposition: String::new(),
+    };
+    if let Err(e) = store.record_agent_handling(conversation, &handling) {
+        tracing::warn!(conversation, "agent handling not recorded: {e}");
+    }
 }
 
 #[cfg(test)]
@@ -749,7 +799,15 @@ mod tests {
     #[test]
     fn hold_hang_up_and_wrap_up_are_only_for_the_agent_on_the_call() {
         let (hub, store) = hub(600);
-        let mut caller = hub.enqueue(card("c1")).unwrap();
+        let started = chrono::NaiveDate::from_ymd_opt(2024, 12, 10)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .unwrap();
+        store
+            .start_conversation("conv-c1", "phone", None, None, Lang::En, started)
+            .unwrap();
+        let mut c1 = card("c1");
+        c1.conversation = Some("conv-c1".into());
+        let mut caller = hub.enqueue(c1).unwrap();
         let (_, mut desk) = hub.connect(1, "Alice", all_skills());
         let (_, _other_desk) = hub.connect(2, "Bob", all_skills());
         hub.set_presence(1, Presence::Available).unwrap();
@@ -792,6 +850,14 @@ mod tests {
         assert_eq!(saved.disposition.as_deref(), Some("refund_issued"));
         assert_eq!(saved.notes, "refund of 59.00 approved");
         assert_eq!(saved.end_reason.as_deref(), Some("hangup_agent"));
+        // The interaction record analytics reads carries the agent's part.
+        let interaction = store.interaction("conv-c1").unwrap().unwrap();
+        assert_eq!(interaction.agent.as_deref(), Some("Alice"));
+        assert!(interaction.agent_wait_ms.is_some() && interaction.agent_talk_ms.is_some());
+        assert_eq!(
+            interaction.agent_disposition.as_deref(),
+            Some("refund_issued")
+        );
     }
 
     #[tokio::test]

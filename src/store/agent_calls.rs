@@ -33,6 +33,7 @@ pub struct AgentCall {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAgentCall<'a> {
     pub call_id: &'a str,
+    pub conversation_id: Option<&'a str>,
     pub agent_id: i64,
     pub channel: &'a str,
     pub caller: Option<&'a str>,
@@ -49,7 +50,7 @@ impl Store {
         let conn = self.lock();
         conn.execute(
             "INSERT INTO agent_calls (call_id, agent_id, channel, caller, customer_id, lang, reason, priority, \
-             answered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             answered_at, conversation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 c.call_id,
                 c.agent_id,
@@ -60,6 +61,7 @@ impl Store {
                 c.reason,
                 c.priority,
                 format_datetime(c.answered_at),
+                c.conversation_id,
             ],
         )?;
         Ok(conn.last_insert_rowid())
@@ -80,7 +82,8 @@ impl Store {
         Ok(())
     }
 
-    /// The agent's wrap-up: a disposition code and notes. Only the agent who took the call may write it.
+    /// The agent's wrap-up: a disposition code and notes. Only the agent who took the call may write it. The
+    /// code also goes on the conversation's interaction record.
     pub fn wrap_up_agent_call(
         &self,
         id: i64,
@@ -88,7 +91,9 @@ impl Store {
         disposition: &str,
         notes: &str,
     ) -> Result<(), StoreError> {
-        let changed = self.lock().execute(
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
             "UPDATE agent_calls SET disposition = ?3, notes = ?4 WHERE id = ?1 AND agent_id = ?2",
             params![id, agent_id, disposition, notes],
         )?;
@@ -97,6 +102,12 @@ impl Store {
                 "agent call {id} of agent {agent_id}"
             )));
         }
+        tx.execute(
+            "UPDATE conversations SET agent_disposition = ?2 \
+             WHERE id = (SELECT conversation_id FROM agent_calls WHERE id = ?1)",
+            params![id, disposition],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -5,6 +5,8 @@
 CREATE TABLE agent_calls (
     id          INTEGER PRIMARY KEY,
     call_id     TEXT NOT NULL,
+    -- the dialogue's conversation (conversations.id), whose record gets the agent's handling
+    conversation_id TEXT,
     agent_id    INTEGER NOT NULL,
     channel     TEXT NOT NULL,
     caller      TEXT,
