@@ -73,7 +73,7 @@ pub struct InteractionEnd {
     pub at: NaiveDateTime,
 }
 
-/// How a person handled an escalated interaction (written by the agent desk, issue 7).
+/// How a person handled an escalated interaction (written by the agent hub when the agent hands the call on, and at wrap-up).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgentHandling {
     /// The agent's user name.

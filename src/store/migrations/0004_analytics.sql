@@ -1,4 +1,4 @@
--- kefu store, version 4 (analytics, issue 9): how each interaction went, per-turn latency, satisfaction, agent
+-- kefu store, version 4 (analytics): how each interaction went, per-turn latency, satisfaction, agent
 -- handling, call recordings, and the salt that keys callers for data-subject requests without storing numbers.
 
 ALTER TABLE conversations ADD COLUMN caller_key TEXT;
