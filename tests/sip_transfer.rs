@@ -48,6 +48,19 @@ fn a_transfer_the_target_answers_ends_our_leg() {
         "the call log shows the escalation: {:#}",
         logs[0]
     );
+    let conversation = logs[0]["conversation"]
+        .as_str()
+        .expect("the call's conversation");
+    let interaction = kefu
+        .store()
+        .interaction(conversation)
+        .unwrap()
+        .expect("the call's interaction record");
+    assert_eq!(
+        interaction.result,
+        Some(kefu::store::CallResult::Transferred),
+        "analytics counts the call as transferred"
+    );
     let (_, log) = kefu.stop();
     assert!(log.contains("transferred 1 (0 transfers failed)"), "{log}");
 }

@@ -24,6 +24,7 @@ pub struct CallRecorder {
     /// Caller turns (not silence) the dialogue answered.
     answered: usize,
     escalation: Option<String>,
+    transferred: bool,
     ended: bool,
 }
 
@@ -38,6 +39,7 @@ impl CallRecorder {
             seqs: HashMap::new(),
             answered: 0,
             escalation: None,
+            transferred: false,
             ended: false,
         }
     }
@@ -58,6 +60,11 @@ impl CallRecorder {
     /// The call goes to a person for `reason`.
     pub fn escalated(&mut self, reason: &str) {
         self.escalation = Some(reason.to_string());
+    }
+
+    /// The door handed the caller on to another number or desk.
+    pub fn transferred(&mut self) {
+        self.transferred = true;
     }
 
     /// A recording of the call is being written to `path`.
@@ -130,7 +137,9 @@ impl CallRecorder {
         for record in turns {
             self.write_detail(record);
         }
-        let result = if self.escalation.is_some() {
+        let result = if self.transferred {
+            CallResult::Transferred
+        } else if self.escalation.is_some() {
             CallResult::Escalated
         } else if self.answered == 0 {
             CallResult::Abandoned

@@ -69,6 +69,11 @@ impl LiveCall {
         self.dispatch(now);
     }
 
+    /// The caller was transferred elsewhere (e.g. SIP REFER to the shop's PBX succeeded).
+    pub fn transferred(&mut self) {
+        self.runner.transferred();
+    }
+
     /// The next thing the door must do or show.
     pub fn poll_control(&mut self) -> Option<Control> {
         self.runner.poll_control()

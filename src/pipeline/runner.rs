@@ -162,6 +162,12 @@ impl CallRunner {
         self.feed(input, now);
     }
 
+    /// The door handed the caller on elsewhere (a blind transfer that succeeded): the call's result is
+    /// "transferred" however it ends.
+    pub fn transferred(&mut self) {
+        self.recorder.transferred();
+    }
+
     /// When [`CallRunner::handle_timeout`] is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.session.poll_timeout()

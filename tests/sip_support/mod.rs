@@ -173,6 +173,11 @@ impl Kefu {
     }
 
     /// Stops kefu with SIGTERM (a graceful shutdown) and returns its exit status and log.
+    /// The server's store, readable while it runs (WAL).
+    pub fn store(&self) -> kefu::store::Store {
+        kefu::store::Store::open(&self.dir.path().join("kefu.db")).expect("kefu's store")
+    }
+
     pub fn stop(mut self) -> (ExitStatus, String) {
         let mut child = self.child.take().expect("running");
         let _ = Command::new("kill")

@@ -361,6 +361,7 @@ impl CallTask {
                 // the phone does not see our BYE before the answer to its report.
                 tokio::time::sleep(NOTIFY_ANSWER_GRACE).await;
                 bye(&self.dialog, &self.call_id).await;
+                self.conversation.transferred();
                 Some(EndReason::Transferred)
             }
             TransferOutcome::Failed(why) => {

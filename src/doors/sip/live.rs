@@ -132,6 +132,10 @@ impl Conversation for EngineCall {
         self.call.agent(joined, now);
     }
 
+    fn transferred(&mut self) {
+        self.call.transferred();
+    }
+
     fn finish(self: Box<Self>) {
         let EngineCall {
             call,

@@ -83,6 +83,8 @@ pub trait Conversation: Send {
     /// A person took the call (`true`), or the caller is back with the bot (`false`: the transfer failed or
     /// the agent left).
     fn agent(&mut self, joined: bool, now: Instant);
+    /// The caller was transferred elsewhere; our leg is ending.
+    fn transferred(&mut self);
     /// Called once when the call is over, after the last `tick`.
     fn finish(self: Box<Self>);
 }
