@@ -208,6 +208,11 @@ mod tests {
         }
         assert_eq!(m.get("base").unwrap().name, "whisper-base");
         assert_eq!(m.get("tiny.en").unwrap().name, "whisper-tiny.en");
+        assert_eq!(
+            m.get("kokoro-zh").unwrap().sources[0].registry,
+            Registry::Npm
+        );
+        assert_eq!(m.get("kokoro").unwrap().sources[0].registry, Registry::Pypi);
         for spec in &m.models {
             for s in &spec.sources {
                 assert_eq!(s.sha256.len(), 64, "{} {}", spec.name, s.package);
