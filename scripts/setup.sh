@@ -13,7 +13,7 @@ APT_PACKAGES=(
   sox libsox-fmt-all                                    # fixtures and tests
   pocketsphinx-testdata                                 # real human English speech for ASR tests
   sip-tester baresip-core                               # SIP test peers (sipp, baresip) for the phone-line tests
-  python3 python3-pip python3-venv unzip ca-certificates   # pip download (models), bench reference venv
+  python3 python3-pip python3-venv unzip ca-certificates curl   # pip download / npm tarballs (models), bench venv
   chromium nodejs fonts-wqy-microhei                    # browser tests of the voice page (CJK font for screenshots)
 )
 # npm for playwright-core; a Node.js that bundles npm (NodeSource's) must not get Debian's npm beside it.

@@ -184,10 +184,11 @@ pub struct TtsConfig {
     pub en_voice: String,
     /// Mandarin voice: `kokoro` (neural; espeak-ng until it is fetched) or `espeak`.
     pub zh_voice: String,
-    /// Kokoro voice style: `jm_kumo`, `jf_nezumi`, `jf_alpha`, `jf_gongitsune`, `jf_tebukuro`, or styles joined
-    /// by `+` to average them (`jf_nezumi+jm_kumo`).
+    /// Kokoro voice style: Mandarin `zf_xiaobei` (default), `zf_xiaoni`, `zf_xiaoxiao`, `zf_xiaoyi`, `zm_yunjian`,
+    /// `zm_yunxi`, `zm_yunxia`, `zm_yunyang` (model `kokoro-zh`; `jm_kumo` until fetched), Japanese `jm_kumo`,
+    /// `jf_nezumi`, `jf_alpha`, `jf_gongitsune`, `jf_tebukuro`, or styles joined by `+` to average them.
     pub kokoro_voice: String,
-    /// Kokoro's pace on top of `speed` (below 1 is slower): its Mandarin is understood best a little slow.
+    /// Kokoro's pace on top of `speed` (below 1 is slower; the Japanese styles' Mandarin is understood best at 0.85).
     pub kokoro_pace: f32,
     /// Speaking rate multiplier (1.0 = the voice's natural rate).
     pub speed: f32,
@@ -208,8 +209,8 @@ impl Default for TtsConfig {
         Self {
             en_voice: "piper-joe".into(),
             zh_voice: "kokoro".into(),
-            kokoro_voice: "jm_kumo".into(),
-            kokoro_pace: 0.85,
+            kokoro_voice: "zf_xiaobei".into(),
+            kokoro_pace: 1.0,
             speed: 1.0,
             threads: 1,
             espeak_data: PathBuf::from("/usr/lib/x86_64-linux-gnu/espeak-ng-data"),

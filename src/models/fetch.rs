@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::ggml::{WhisperSources, convert_whisper};
 use super::integrity::{self, FileState, sha256_file};
 use super::manifest::{Build, ModelSpec, Take};
-use super::{FormatError, ModelError, ModelPaths, pip};
+use super::{FormatError, ModelError, ModelPaths, registry};
 
 /// A check run on a freshly built model before it is accepted (e.g. transcribing a known clip).
 /// Returns a short description of what was checked, or why the model is unusable.
@@ -173,7 +173,7 @@ impl<'a> Fetcher<'a> {
         for source in &spec.sources {
             archives.push((
                 source.package.as_str(),
-                pip::cached_archive(&self.cache_dir, source)?,
+                registry::cached_archive(&self.cache_dir, source)?,
             ));
         }
         let mut started: Vec<&str> = Vec::new();

@@ -12,9 +12,21 @@ use super::npy::{npz_names, read_npz_f32};
 /// Width of one style vector.
 pub const STYLE_DIM: usize = 256;
 
-/// Voice styles written by [`prepare_kokoro`], as `voices/<name>.f32` under the model folder.
+/// The model whose files are the Mandarin voice styles (`<name>.f32`, same format), fetched next to `kokoro`.
+pub const MANDARIN_STYLES_MODEL: &str = "kokoro-zh";
+
+/// The style file of `voice`: `voices/<name>.f32` under the model folder (written by [`prepare_kokoro`]), else
+/// `<name>.f32` in the sibling [`MANDARIN_STYLES_MODEL`] folder. Returns the first path when neither exists.
 pub fn voice_file(model_dir: &Path, voice: &str) -> std::path::PathBuf {
-    model_dir.join("voices").join(format!("{voice}.f32"))
+    let file = format!("{voice}.f32");
+    let own = model_dir.join("voices").join(&file);
+    match model_dir.parent() {
+        Some(models) if !own.is_file() => {
+            let mandarin = models.join(MANDARIN_STYLES_MODEL).join(&file);
+            if mandarin.is_file() { mandarin } else { own }
+        }
+        _ => own,
+    }
 }
 
 /// Moves `model.onnx` and `vocab.json` from `staging` into `dir` and converts `staging/voices.npz` into
@@ -58,4 +70,31 @@ pub fn prepare_kokoro(staging: &Path, dir: &Path) -> Result<(), FormatError> {
         std::fs::rename(&from, &to).map_err(|e| FormatError::io(&from, e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn styles_are_found_in_the_model_then_in_the_mandarin_styles_folder() {
+        let models = tempfile::tempdir().unwrap();
+        let kokoro = models.path().join("kokoro");
+        std::fs::create_dir_all(kokoro.join("voices")).unwrap();
+        std::fs::create_dir_all(models.path().join(MANDARIN_STYLES_MODEL)).unwrap();
+        std::fs::write(kokoro.join("voices/jm_kumo.f32"), b"").unwrap();
+        std::fs::write(models.path().join("kokoro-zh/zf_xiaobei.f32"), b"").unwrap();
+        assert_eq!(
+            voice_file(&kokoro, "jm_kumo"),
+            kokoro.join("voices/jm_kumo.f32")
+        );
+        assert_eq!(
+            voice_file(&kokoro, "zf_xiaobei"),
+            models.path().join("kokoro-zh/zf_xiaobei.f32")
+        );
+        assert_eq!(
+            voice_file(&kokoro, "zm_nobody"),
+            kokoro.join("voices/zm_nobody.f32")
+        );
+    }
 }

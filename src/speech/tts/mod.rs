@@ -202,7 +202,25 @@ fn load_voice(
         }
         ("kokoro", Lang::Zh) => {
             let dir = models_dir.join("kokoro");
-            match KokoroVoice::load(&dir, &cfg.kokoro_voice, &cfg.espeak_data, cfg.threads) {
+            let load = |style: &str| KokoroVoice::load(&dir, style, &cfg.espeak_data, cfg.threads);
+            let loaded = match load(&cfg.kokoro_voice) {
+                // The Mandarin styles are a separate download: without them, keep speaking with a Japanese style.
+                Err(TtsError::MissingModel { path, .. })
+                    if path.extension().is_some_and(|e| e == "f32")
+                        && dir.join("model.onnx").is_file()
+                        && cfg.kokoro_voice != kokoro::FALLBACK_STYLE =>
+                {
+                    tracing::warn!(
+                        "Kokoro voice style {} missing: run `kefu models fetch kokoro-zh` for the Mandarin styles; \
+                         speaking with the Japanese style {} until then",
+                        path.display(),
+                        kokoro::FALLBACK_STYLE
+                    );
+                    load(kokoro::FALLBACK_STYLE)
+                }
+                other => other,
+            };
+            match loaded {
                 Ok(voice) => Ok(Arc::new(voice.with_pace(cfg.kokoro_pace))),
                 Err(e @ TtsError::MissingModel { .. }) => {
                     tracing::warn!(

