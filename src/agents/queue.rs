@@ -287,11 +287,11 @@ impl Queue {
         Ok(())
     }
 
-    /// The agent takes the call offered to them: it leaves the queue and they are busy.
-    pub fn accept(&mut self, agent: AgentId, call: &str, now: Instant) -> Result<(), QueueError> {
+    /// The agent, if `call` is what they are being offered.
+    fn offered_to(&mut self, agent: AgentId, call: &str) -> Result<&mut Agent, QueueError> {
         let a = self
             .agents
-            .get(&agent)
+            .get_mut(&agent)
             .ok_or(QueueError::UnknownAgent(agent))?;
         if a.offer.as_deref() != Some(call) {
             return Err(QueueError::NotOffered {
@@ -299,6 +299,12 @@ impl Queue {
                 agent,
             });
         }
+        Ok(a)
+    }
+
+    /// The agent takes the call offered to them: it leaves the queue and they are busy.
+    pub fn accept(&mut self, agent: AgentId, call: &str, now: Instant) -> Result<(), QueueError> {
+        self.offered_to(agent, call)?;
         let i = self
             .waiting
             .iter()
@@ -319,16 +325,7 @@ impl Queue {
 
     /// The agent turns the offer down: it goes to someone else (the agent stays available).
     pub fn decline(&mut self, agent: AgentId, call: &str, now: Instant) -> Result<(), QueueError> {
-        let a = self
-            .agents
-            .get_mut(&agent)
-            .ok_or(QueueError::UnknownAgent(agent))?;
-        if a.offer.as_deref() != Some(call) {
-            return Err(QueueError::NotOffered {
-                call: call.to_string(),
-                agent,
-            });
-        }
+        let a = self.offered_to(agent, call)?;
         a.offer = None;
         a.idle_since = now;
         self.clear_offer(call);
