@@ -80,9 +80,17 @@ fn a_caller_asks_where_their_order_is_and_hears_the_answer() {
                 .contains(ORDER)),
         "the call log has the question with its order number and intent: {log:#}"
     );
+    // The live call knows the caller by the number in the From header (the greeting names the customer);
+    // the call log file keeps it masked.
     assert_eq!(
-        log["caller"], "+14155550100",
-        "caller ID from the From header: {log:#}"
+        log["caller"], "+14*******00",
+        "caller ID from the From header, masked in the call log: {log:#}"
+    );
+    assert!(
+        log["replies"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Emily Carter")),
+        "the greeting names the customer with that number: {log:#}"
     );
 
     let text = transcribe(&heard).to_lowercase();
