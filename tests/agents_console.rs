@@ -519,9 +519,11 @@ fn a_caller_nobody_takes_hears_hold_messages_then_gets_a_callback_ticket() {
         heard.contains("next in line") && heard.contains("minute"),
         "the caller hears their place and expected wait: {heard:?}"
     );
+    // Whisper sometimes drops "ticket" in "a call back for you, ticket number 90": the number is what matters.
+    let after_callback = heard.split_once("call back").map_or("", |(_, rest)| rest);
     assert!(
-        heard.contains("call back") && heard.contains("ticket number"),
-        "the caller is offered a callback ticket: {heard:?}"
+        after_callback.contains("number") && after_callback.chars().any(|c| c.is_ascii_digit()),
+        "the caller is offered a callback ticket with its number: {heard:?}"
     );
     let log = server.log_text();
     assert!(
