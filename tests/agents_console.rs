@@ -6,17 +6,19 @@
 //!
 //! Needs the models (`kefu models fetch`), baresip, sox, chromium, node and `npm ci --prefix tests/browser`.
 
+mod browser_support;
 mod sip_support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use browser_support::{Browser, ServerLog};
+use serde_json::json;
 use sip_support::{baresip_call, free_port, options, speech_wav, transcribe};
 
 const AGENT: &str = "alice";
@@ -186,66 +188,9 @@ fn http(
     Some(response)
 }
 
-/// Headless Chromium behind `tests/browser/agent.mjs`.
-struct Browser {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Browser {
-    fn launch(options: Value) -> Browser {
-        let dir = repo().join("tests/browser");
-        assert!(
-            dir.join("node_modules/playwright-core").is_dir(),
-            "playwright-core missing: run npm ci --prefix tests/browser (scripts/setup.sh does it)"
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join("agent.mjs"))
-            .arg(options.to_string())
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("cannot run node: run scripts/setup.sh (installs nodejs)");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Browser {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    fn send(&mut self, command: Value, server: &Server) -> Value {
-        writeln!(self.stdin, "{command}").expect("browser driver gone");
-        let mut line = String::new();
-        self.stdout
-            .read_line(&mut line)
-            .expect("browser driver gone");
-        let answer: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("browser driver said {line:?}: {e}"));
-        assert!(
-            answer["ok"] == true,
-            "{command} failed: {answer}\nserver log:\n{}",
-            server.log_text()
-        );
-        answer
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "{}", json!({"cmd": "close"}));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl ServerLog for Server {
+    fn log_for_failure(&self) -> String {
+        self.log_text()
     }
 }
 
@@ -326,7 +271,7 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
         "Hello, this is Alice from customer service. I am sorry about the damaged parcel.",
     );
 
-    let mut browser = Browser::launch(json!({"fakeAudio": agent}));
+    let mut browser = Browser::launch("agent.mjs", json!({"fakeAudio": agent}));
     let url = format!("http://127.0.0.1:{}/agent", server.http);
     browser.send(json!({"cmd": "open", "url": url}), &server);
     browser.send(
@@ -541,19 +486,6 @@ fn a_caller_nobody_takes_hears_hold_messages_then_gets_a_callback_ticket() {
     assert!(details.contains("+14155550100"), "{details}");
 }
 
-/// The app's voice page (tests/browser/drive.mjs), as a caller.
-fn voice_page(fake_audio: &Path) -> Child {
-    let dir = repo().join("tests/browser");
-    Command::new("node")
-        .arg(dir.join("drive.mjs"))
-        .arg(json!({ "fakeAudio": fake_audio }).to_string())
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cannot run node: run scripts/setup.sh (installs nodejs)")
-}
-
 #[test]
 fn a_caller_in_the_app_reaches_an_agent_on_the_console() {
     let dir = tempfile::tempdir().unwrap();
@@ -581,7 +513,7 @@ fn a_caller_in_the_app_reaches_an_agent_on_the_console() {
         agent_voice(&agent_dir, "Hello, this is Alice from customer service.")
     };
 
-    let mut agent = Browser::launch(json!({"fakeAudio": agent_mic}));
+    let mut agent = Browser::launch("agent.mjs", json!({"fakeAudio": agent_mic}));
     let url = format!("http://127.0.0.1:{}/agent", server.http);
     agent.send(json!({"cmd": "open", "url": url}), &server);
     agent.send(
@@ -597,12 +529,7 @@ fn a_caller_in_the_app_reaches_an_agent_on_the_console() {
         &server,
     );
 
-    let mut child = voice_page(&caller_mic);
-    let mut caller = Browser {
-        stdin: child.stdin.take().unwrap(),
-        stdout: BufReader::new(child.stdout.take().unwrap()),
-        child,
-    };
+    let mut caller = Browser::launch("drive.mjs", json!({ "fakeAudio": caller_mic }));
     let page = format!("http://127.0.0.1:{}/", server.http);
     caller.send(json!({"cmd": "open", "url": page}), &server);
     caller.send(json!({"cmd": "select_lang", "lang": "en"}), &server);

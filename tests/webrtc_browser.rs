@@ -6,14 +6,17 @@
 //! server logs, screenshots) to `target/tmp/webrtc/<test>/`. The tests run one at a time: each one starts
 //! a server with the speech models and a browser, which is all two cores can take.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod browser_support;
+
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use browser_support::{Browser, ServerLog};
+use serde_json::json;
 
 /// One browser test at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -199,71 +202,9 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     Some(response)
 }
 
-/// Headless Chromium behind `tests/browser/drive.mjs`, closed when dropped.
-struct Browser {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Browser {
-    fn launch(options: Value) -> Browser {
-        let dir = repo().join("tests/browser");
-        assert!(
-            dir.join("node_modules/playwright-core").is_dir(),
-            "playwright-core missing: run npm ci --prefix tests/browser (scripts/setup.sh does it)"
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join("drive.mjs"))
-            .arg(options.to_string())
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("cannot run node: run scripts/setup.sh (installs nodejs)");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Browser {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    /// Sends one command; the answer, or the driver's error.
-    fn try_send(&mut self, command: Value) -> Result<Value, String> {
-        writeln!(self.stdin, "{command}").map_err(|e| format!("browser driver gone: {e}"))?;
-        let mut line = String::new();
-        self.stdout
-            .read_line(&mut line)
-            .map_err(|e| format!("browser driver gone: {e}"))?;
-        let answer: Value = serde_json::from_str(&line)
-            .map_err(|e| format!("browser driver said {line:?}: {e}"))?;
-        if answer["ok"] == true {
-            Ok(answer)
-        } else {
-            Err(format!("{command} failed: {answer}"))
-        }
-    }
-
-    fn send(&mut self, command: Value, server: &Server) -> Value {
-        self.try_send(command)
-            .unwrap_or_else(|e| panic!("{e}\nserver log:\n{}", server.log_tail()))
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "{}", json!({"cmd": "close"}));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl ServerLog for Server {
+    fn log_for_failure(&self) -> String {
+        self.log_tail()
     }
 }
 
@@ -297,7 +238,7 @@ fn english_voice_call_about_an_order() {
         6.0,
     );
     let server = Server::start(&dir, free_port(), 4, 1);
-    let mut browser = Browser::launch(json!({ "fakeAudio": audio }));
+    let mut browser = Browser::launch("drive.mjs", json!({ "fakeAudio": audio }));
     browser.send(json!({"cmd": "open", "url": server.url()}), &server);
     browser.send(json!({"cmd": "select_lang", "lang": "en"}), &server);
     browser.send(json!({"cmd": "click", "selector": "#call"}), &server);
@@ -353,7 +294,7 @@ fn chinese_typed_in_the_text_box_during_a_call() {
     let dir = out_dir("chinese_typed_in_the_text_box_during_a_call");
     let audio = silent_audio(&dir);
     let server = Server::start(&dir, free_port(), 4, 1);
-    let mut browser = Browser::launch(json!({ "fakeAudio": audio }));
+    let mut browser = Browser::launch("drive.mjs", json!({ "fakeAudio": audio }));
     browser.send(json!({"cmd": "open", "url": server.url()}), &server);
     browser.send(json!({"cmd": "select_lang", "lang": "zh"}), &server);
     browser.send(json!({"cmd": "click", "selector": "#call"}), &server);
@@ -414,7 +355,7 @@ fn refused_microphone_explains_and_text_still_works() {
     let _serial = serial();
     let dir = out_dir("refused_microphone_explains_and_text_still_works");
     let server = Server::start(&dir, free_port(), 4, 1);
-    let mut browser = Browser::launch(json!({ "denyMic": true }));
+    let mut browser = Browser::launch("drive.mjs", json!({ "denyMic": true }));
     browser.send(json!({"cmd": "open", "url": server.url()}), &server);
     browser.send(json!({"cmd": "select_lang", "lang": "en"}), &server);
     browser.send(json!({"cmd": "click", "selector": "#call"}), &server);
@@ -462,7 +403,7 @@ fn invalid_sdp_offer_gives_a_clear_message() {
     let dir = out_dir("invalid_sdp_offer_gives_a_clear_message");
     let audio = silent_audio(&dir);
     let server = Server::start(&dir, free_port(), 4, 1);
-    let mut browser = Browser::launch(json!({ "fakeAudio": audio }));
+    let mut browser = Browser::launch("drive.mjs", json!({ "fakeAudio": audio }));
     browser.send(json!({"cmd": "open", "url": server.url()}), &server);
     browser.send(json!({"cmd": "select_lang", "lang": "en"}), &server);
     browser.send(json!({"cmd": "corrupt_offer"}), &server);
@@ -490,7 +431,7 @@ fn server_restart_mid_call_gives_a_clear_message_and_calling_again_works() {
     let audio = silent_audio(&dir);
     let port = free_port();
     let mut server = Server::start(&dir, port, 4, 1);
-    let mut browser = Browser::launch(json!({ "fakeAudio": audio }));
+    let mut browser = Browser::launch("drive.mjs", json!({ "fakeAudio": audio }));
     browser.send(json!({"cmd": "open", "url": server.url()}), &server);
     browser.send(json!({"cmd": "select_lang", "lang": "en"}), &server);
     browser.send(json!({"cmd": "click", "selector": "#call"}), &server);
@@ -532,7 +473,7 @@ fn closing_the_tab_frees_the_voice_line() {
     let audio = silent_audio(&dir);
     // One voice line: a call left behind by the closed tab would make the next one busy.
     let server = Server::start(&dir, free_port(), 1, 1);
-    let mut browser = Browser::launch(json!({ "fakeAudio": audio }));
+    let mut browser = Browser::launch("drive.mjs", json!({ "fakeAudio": audio }));
     browser.send(json!({"cmd": "open", "url": server.url()}), &server);
     browser.send(json!({"cmd": "select_lang", "lang": "en"}), &server);
     for _ in 0..2 {
