@@ -35,7 +35,7 @@ fn finished_turns(db: &std::path::Path) -> usize {
         .map(|turns| {
             turns
                 .iter()
-                .filter(|t| t.speaker == "caller" && t.detail.voice_to_voice_ms.is_some())
+                .filter(|t| t.turn.speaker == "caller" && t.detail.voice_to_voice_ms.is_some())
                 .count()
         })
         .unwrap_or(0)
@@ -91,7 +91,10 @@ fn kill_9_mid_call_keeps_every_finished_turn() {
     assert_eq!(call.channel, "phone");
     assert!(call.result.is_none(), "the call never ended: {call:?}");
     let turns = store.conversation_turns(&call.id).unwrap();
-    let caller: Vec<_> = turns.iter().filter(|t| t.speaker == "caller").collect();
+    let caller: Vec<_> = turns
+        .iter()
+        .filter(|t| t.turn.speaker == "caller")
+        .collect();
     assert!(caller.len() >= 2, "finished turns kept: {turns:#?}");
     let finished: Vec<_> = caller
         .iter()
@@ -99,12 +102,15 @@ fn kill_9_mid_call_keeps_every_finished_turn() {
         .collect();
     assert!(finished.len() >= 2, "{turns:#?}");
     for t in &finished {
-        assert!(!t.text.trim().is_empty(), "transcript kept: {t:?}");
-        assert!(!t.reply.is_empty(), "reply kept: {t:?}");
+        assert!(!t.turn.text.trim().is_empty(), "transcript kept: {t:?}");
+        assert!(!t.turn.reply.is_empty(), "reply kept: {t:?}");
         assert_eq!(t.detail.input.as_deref(), Some("speech"), "{t:?}");
-        assert!(t.intent.is_some() && t.detail.asr_ms.is_some(), "{t:?}");
+        assert!(
+            t.turn.intent.is_some() && t.detail.asr_ms.is_some(),
+            "{t:?}"
+        );
     }
-    let texts: Vec<&str> = finished.iter().map(|t| t.text.as_str()).collect();
+    let texts: Vec<&str> = finished.iter().map(|t| t.turn.text.as_str()).collect();
     eprintln!("turns kept after kill -9: {texts:?}");
     assert!(
         texts[0].to_lowercase().contains("return"),

@@ -492,14 +492,14 @@ fn retention_blanks_old_transcripts_and_keeps_statistics() {
     let purged = kefu::privacy::retention::sweep(&store, 10, at(26, 0, 0)).unwrap();
     assert_eq!(purged.transcripts, 1);
     let old = &store.conversation_turns("old").unwrap()[0];
-    assert_eq!((old.text.as_str(), old.reply.as_str()), ("", ""));
+    assert_eq!((old.turn.text.as_str(), old.turn.reply.as_str()), ("", ""));
     assert_eq!(
-        old.intent.as_deref(),
+        old.turn.intent.as_deref(),
         Some("order_status"),
         "statistics stay"
     );
     assert_eq!(
-        store.conversation_turns("new").unwrap()[0].text,
+        store.conversation_turns("new").unwrap()[0].turn.text,
         "where is my order"
     );
 }

@@ -208,7 +208,7 @@ impl Summary {
         let turns: Vec<AnalyticsTurn> = store
             .interaction_turns(from, to)?
             .into_iter()
-            .filter(|t| admitted.contains_key(t.conversation_id.as_str()))
+            .filter(|t| admitted.contains_key(t.turn.conversation_id.as_str()))
             .collect();
         Ok(Self::from_rows(filter.clone(), &interactions, &turns))
     }
@@ -219,12 +219,15 @@ impl Summary {
         interactions: &[Interaction],
         turns: &[AnalyticsTurn],
     ) -> Self {
-        let caller: Vec<&AnalyticsTurn> = turns.iter().filter(|t| t.speaker == "caller").collect();
+        let caller: Vec<&AnalyticsTurn> = turns
+            .iter()
+            .filter(|t| t.turn.speaker == "caller")
+            .collect();
         let mut caller_turns_of: HashMap<&str, usize> = HashMap::new();
         for t in &caller {
-            if t.detail.input.as_deref() != Some("no_input") && !t.text.is_empty() {
+            if t.detail.input.as_deref() != Some("no_input") && !t.turn.text.is_empty() {
                 *caller_turns_of
-                    .entry(t.conversation_id.as_str())
+                    .entry(t.turn.conversation_id.as_str())
                     .or_default() += 1;
             }
         }
@@ -301,8 +304,8 @@ impl Summary {
         let mut orders = HashMap::new();
         let mut latency: [Vec<u64>; 4] = Default::default();
         for t in &caller {
-            let day = t.at.date();
-            if let Some(intent) = &t.intent {
+            let day = t.turn.at.date();
+            if let Some(intent) = &t.turn.intent {
                 let trend = intents
                     .entry(intent.clone())
                     .or_insert_with(|| IntentTrend {
@@ -313,12 +316,12 @@ impl Summary {
                 trend.count += 1;
                 *trend.by_day.entry(day).or_default() += 1;
             }
-            if let Some(s) = t.sentiment {
+            if let Some(s) = t.turn.sentiment {
                 let e = sentiment.entry(day).or_default();
                 e.0 += f64::from(s);
                 e.1 += 1;
             }
-            for (kind, value) in entities(&t.entities) {
+            for (kind, value) in entities(&t.turn.entities) {
                 match kind.as_str() {
                     "product" => {
                         if let Some(name) = value.get("name").and_then(|n| n.as_str()) {
@@ -350,27 +353,28 @@ impl Summary {
         let mut least: Vec<&AnalyticsTurn> = caller
             .iter()
             .copied()
-            .filter(|t| t.confidence.is_some() && !t.text.is_empty())
+            .filter(|t| t.turn.confidence.is_some() && !t.turn.text.is_empty())
             .collect();
         least.sort_by(|a, b| {
-            a.confidence
-                .partial_cmp(&b.confidence)
+            a.turn
+                .confidence
+                .partial_cmp(&b.turn.confidence)
                 .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| a.at.cmp(&b.at))
+                .then_with(|| a.turn.at.cmp(&b.turn.at))
         });
         let least_understood = least
             .into_iter()
             .take(REVIEW)
             .map(|t| ReviewTurn {
-                conversation_id: t.conversation_id.clone(),
-                seq: t.seq,
-                at: t.at,
-                channel: t.channel.clone(),
-                lang: t.lang,
-                text: t.text.clone(),
-                intent: t.intent.clone(),
-                confidence: t.confidence,
-                outcome: t.outcome.clone(),
+                conversation_id: t.turn.conversation_id.clone(),
+                seq: t.turn.seq,
+                at: t.turn.at,
+                channel: t.turn.channel.clone(),
+                lang: t.turn.lang,
+                text: t.turn.text.clone(),
+                intent: t.turn.intent.clone(),
+                confidence: t.turn.confidence,
+                outcome: t.turn.outcome.clone(),
             })
             .collect();
         let [v2v, asr, dialogue, tts] = latency;

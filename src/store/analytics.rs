@@ -112,20 +112,8 @@ pub struct Interaction {
 /// One turn with its analytics columns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnalyticsTurn {
-    pub conversation_id: String,
-    pub channel: String,
-    pub seq: i64,
-    pub at: NaiveDateTime,
-    pub speaker: String,
-    pub text: String,
-    pub lang: Lang,
-    pub intent: Option<String>,
-    pub confidence: Option<f32>,
-    /// JSON array of entities (personal values redacted).
-    pub entities: String,
-    pub sentiment: Option<f32>,
-    pub reply: String,
-    pub outcome: String,
+    #[serde(flatten)]
+    pub turn: super::TurnRecord,
     #[serde(flatten)]
     pub detail: TurnDetail,
 }
@@ -197,19 +185,7 @@ fn interaction_from_row(row: &Row<'_>) -> Result<Interaction, StoreError> {
 
 fn analytics_turn_from_row(row: &Row<'_>) -> Result<AnalyticsTurn, StoreError> {
     Ok(AnalyticsTurn {
-        conversation_id: row.get(0)?,
-        channel: row.get(1)?,
-        seq: row.get(2)?,
-        at: parse_datetime("turns.at", &row.get::<_, String>(3)?)?,
-        speaker: row.get(4)?,
-        text: row.get(5)?,
-        lang: lang_of("turns.lang", row.get(6)?)?,
-        intent: row.get(7)?,
-        confidence: row.get::<_, Option<f64>>(8)?.map(|c| c as f32),
-        entities: row.get(9)?,
-        sentiment: row.get::<_, Option<f64>>(10)?.map(|s| s as f32),
-        reply: row.get(11)?,
-        outcome: row.get(12)?,
+        turn: super::conversations::turn_from_row(row)?,
         detail: TurnDetail {
             input: row.get(13)?,
             asr_confidence: row.get::<_, Option<f64>>(14)?.map(|c| c as f32),

@@ -11,7 +11,8 @@ use crate::privacy::{mask_phone, redact, redact_entities_json};
 const TURN_COLUMNS: &str = "conversation_id, channel, seq, at, speaker, text, lang, intent, confidence, entities, \
                             sentiment, reply, outcome";
 
-fn turn_from_row(row: &Row<'_>) -> Result<TurnRecord, StoreError> {
+/// A turn from the first columns of `row`, in [`TURN_COLUMNS`] order.
+pub(super) fn turn_from_row(row: &Row<'_>) -> Result<TurnRecord, StoreError> {
     let lang: String = row.get(6)?;
     Ok(TurnRecord {
         conversation_id: row.get(0)?,
