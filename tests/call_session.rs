@@ -402,7 +402,7 @@ fn end_of_turn_comes_exactly_after_the_silence_for_each_listen_mode() {
     for (mode, silence_ms) in [
         (ListenMode::Open, 700),
         (ListenMode::YesNo, 440),
-        (ListenMode::Digits, 1300),
+        (ListenMode::Digits { whole: 8 }, 1300),
         (ListenMode::Address, 1000),
     ] {
         let mut call = Call::new();
@@ -854,7 +854,7 @@ fn press(call: &mut Call, keys: &str) {
 #[test]
 fn digits_end_with_hash_and_star_clears() {
     let mut call = Call::new();
-    call.greeting.listen = ListenMode::Digits;
+    call.greeting.listen = ListenMode::Digits { whole: 0 };
     let mut call = call.greeted();
     press(&mut call, "99*102#");
     assert_eq!(
@@ -1126,7 +1126,7 @@ fn stale_turns_and_replies_are_ignored() {
     call.transcripts
         .push_back(("it's order 12345".into(), Lang::En));
     call.answers
-        .push_back(answer("Which order?", ListenMode::Digits));
+        .push_back(answer("Which order?", ListenMode::Digits { whole: 8 }));
     call.answers
         .push_back(answer("Order 12345 ships tomorrow.", ListenMode::Open));
     call.speak(800);
@@ -1222,6 +1222,39 @@ fn a_finished_question_ends_the_turn_after_a_short_pause() {
         call.understood(),
         vec![UserTurn::Text("Do you ship to Shanghai?".into(), Lang::En)]
     );
+}
+
+#[test]
+fn a_whole_order_number_ends_a_digits_turn_after_a_short_pause() {
+    for (heard, whole, silence_ms) in [
+        // All eight digits, however Whisper writes them: the short pause is enough.
+        ("It's 2024 1234.", 8, 400),
+        ("two zero two four one two three four", 8, 400),
+        // Half the number: the caller is between digit groups, so the full digits silence applies.
+        ("2024.", 8, 1300),
+        // The shop's order-number length is unknown.
+        ("It's 2024 1234.", 0, 1300),
+    ] {
+        let mut call = Call::new();
+        call.asr_frames = 5;
+        call.greeting.listen = ListenMode::Digits { whole };
+        let mut call = call.greeted();
+        call.transcripts.push_back((heard.into(), Lang::En));
+        call.speak(1000);
+        let last_voice = call.k;
+        call.silence(1500);
+        let end = call.first_k(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. })));
+        assert_eq!(
+            end,
+            Some(last_voice + silence_ms / MS_PER_FRAME),
+            "{heard:?} with {whole} digits"
+        );
+        assert_eq!(
+            call.count(|a| matches!(a, Action::Transcribe { .. })),
+            1,
+            "{heard:?}: the early transcript is the turn's"
+        );
+    }
 }
 
 #[test]
@@ -1352,7 +1385,7 @@ fn arbitrary_inputs_never_break_the_session() {
                     listen: rng.pick(&[
                         ListenMode::Open,
                         ListenMode::YesNo,
-                        ListenMode::Digits,
+                        ListenMode::Digits { whole: 8 },
                         ListenMode::Address,
                     ]),
                     end: rng.pick(&[

@@ -18,7 +18,7 @@ use super::prompts::Goodbye;
 use super::protocol::{
     Action, EscalateReason, HangupReason, Input, ListenMode, ReplyEnd, ReplyId, TurnId, UserTurn,
 };
-use super::transcript::{LanguagePicker, reads_complete};
+use super::transcript::{LanguagePicker, holds_whole_number, reads_complete};
 use super::turns::{Stage, TurnLog};
 
 /// Who has the call.
@@ -314,6 +314,11 @@ impl CallSession {
         self.listen
     }
 
+    /// The settings the session runs with.
+    pub fn config(&self) -> &CallConfig {
+        &self.config
+    }
+
     /// The call's language, once known.
     pub fn language(&self) -> Option<Lang> {
         self.language.current()
@@ -482,14 +487,14 @@ impl CallSession {
 
     fn end_if_complete(&mut self, now: Instant) {
         let Some(early) = &self.early else { return };
-        let complete = early
-            .heard
-            .as_ref()
-            .is_some_and(|h| reads_complete(&h.text));
-        let quick = matches!(self.listen, ListenMode::Open | ListenMode::YesNo);
+        let complete = early.heard.as_ref().is_some_and(|h| match self.listen {
+            ListenMode::Open | ListenMode::YesNo => reads_complete(&h.text),
+            ListenMode::Digits { whole } => holds_whole_number(&h.text, whole),
+            // Addresses have no reliable finished shape: the full silence decides.
+            ListenMode::Address => false,
+        });
         let paused_ms = self.endpointer.silence_frames() * FRAME_MS;
         if complete
-            && quick
             && self.speaking == Some(early.turn)
             && paused_ms >= self.config.endpoint.silence_complete_ms
         {
@@ -758,7 +763,7 @@ impl CallSession {
         self.no_input_at = None;
         match self
             .digits
-            .press(key, now, self.listen == ListenMode::Digits)
+            .press(key, now, matches!(self.listen, ListenMode::Digits { .. }))
         {
             KeyOutcome::Escalate => {
                 self.escalate(EscalateReason::Dtmf, now);

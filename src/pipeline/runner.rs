@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::analytics::CallRecorder;
 use crate::analytics::survey::{self, Survey};
+use crate::call::endpoint::EndpointConfig;
 use crate::call::{
     Action, CallEvent, CallSession, EscalateReason, EventKind, Frame, Input, ListenMode, ReplyEnd,
     ReplyId, TurnId, UserTurn,
@@ -345,12 +346,12 @@ impl CallRunner {
         if turn == TurnId::GREETING && self.recording.is_some() {
             text = format!("{} {text}", consent_notice(reply.lang));
         }
-        let mut listen = listen_mode(reply.expect);
+        let mut listen = listen_mode(reply.expect, &self.session.config().endpoint);
         let mut end = end;
         if end == ReplyEnd::Hangup && turn != TurnId::GREETING && self.survey == Survey::Ready {
             self.survey = Survey::Asked(reply.lang);
             text = format!("{text} {}", survey::question(reply.lang));
-            listen = ListenMode::Digits;
+            listen = ListenMode::Digits { whole: 1 };
             end = ReplyEnd::Continue;
         }
         self.controls.push_back(Control::Event(UiEvent::BotSaid {
@@ -575,10 +576,15 @@ fn start_recording(engines: &Engines, channel: Channel) -> Option<CallRecording>
 }
 
 /// How long the session waits for the caller after a reply, from what the reply asked for.
-fn listen_mode(expect: Expect) -> ListenMode {
+fn listen_mode(expect: Expect, endpoint: &EndpointConfig) -> ListenMode {
     match expect {
         Expect::YesNo => ListenMode::YesNo,
-        Expect::OrderNumber | Expect::Phone => ListenMode::Digits,
+        Expect::OrderNumber => ListenMode::Digits {
+            whole: endpoint.order_number_digits,
+        },
+        Expect::Phone => ListenMode::Digits {
+            whole: endpoint.phone_number_digits,
+        },
         Expect::Address => ListenMode::Address,
         Expect::Open | Expect::Choice => ListenMode::Open,
     }
