@@ -44,6 +44,8 @@ pub struct CallRunner {
     controls: VecDeque<Control>,
     /// The reply being synthesised, so a barge-in can cancel the rest of it.
     synthesis: Option<(ReplyId, Cancel)>,
+    /// Transcriptions under way, newest take per turn; a newer take of a turn supersedes the older one.
+    transcribing: Vec<(TurnId, u32, Cancel)>,
     /// Replies whose first sentence has not arrived yet.
     first_sentence_due: Vec<ReplyId>,
     /// The dialogue's reason for the escalation the session is about to carry out.
@@ -86,6 +88,7 @@ impl CallRunner {
             jobs: VecDeque::new(),
             controls: VecDeque::new(),
             synthesis: None,
+            transcribing: Vec::new(),
             first_sentence_due: Vec::new(),
             handover: None,
             log,
@@ -151,6 +154,9 @@ impl CallRunner {
     pub fn hangup(&mut self, now: Instant) {
         self.feed(Input::Hangup, now);
         self.cancel_synthesis();
+        for (_, _, cancel) in self.transcribing.drain(..) {
+            cancel.cancel();
+        }
     }
 
     /// A person took the call / gave it back.
@@ -239,6 +245,8 @@ impl CallRunner {
                 );
             }
             JobOutput::Transcript { turn, take, result } => {
+                self.transcribing
+                    .retain(|(t, k, _)| (*t, *k) != (turn, take));
                 self.recorder.job("asr", compute, result.is_ok());
                 let input = match result {
                     Ok(t) => {
@@ -434,11 +442,21 @@ impl CallRunner {
                 spec: self.spec.clone(),
             }),
             Action::Transcribe { turn, take, audio } => {
+                // The session only ever uses a turn's newest take.
+                let cancel = Cancel::default();
+                self.transcribing.retain(|(t, _, older)| {
+                    if *t == turn {
+                        older.cancel();
+                    }
+                    *t != turn
+                });
+                self.transcribing.push((turn, take, cancel.clone()));
                 self.jobs.push_back(Job::Transcribe {
                     turn,
                     take,
                     audio,
                     language: self.asr_language,
+                    cancel,
                 });
             }
             Action::Understand { turn, input } => {
