@@ -1080,6 +1080,53 @@ fn after_escalation_the_bot_is_silent_but_keeps_the_record() {
 }
 
 #[test]
+fn a_caller_back_from_an_escalation_is_told_so_then_listened_to() {
+    for (joined, key, words) in [
+        (
+            true,
+            "comeback-from-agent",
+            "back with the virtual assistant",
+        ),
+        (false, "comeback-no-agent", "none of my colleagues"),
+    ] {
+        let mut call = Call::new().greeted();
+        call.answers.push_back(Answer {
+            end: ReplyEnd::Escalate {
+                reason: EscalateReason::Dialogue("caller asked for a person".into()),
+            },
+            ..answer("Let me put you through to a colleague.", ListenMode::Open)
+        });
+        call.transcripts
+            .push_back(("I want to talk to a human".into(), Lang::En));
+        call.speak(800);
+        call.until(8000, "escalate", |a| matches!(a, Action::Escalate { .. }));
+        if joined {
+            call.session.handle_input(Input::AgentJoined, call.now());
+            call.silence(2000);
+        }
+        call.session.handle_input(Input::AgentLeft, call.now());
+        call.until(100, "the comeback line", |a| {
+            matches!(a, Action::Synthesize { prompt: Some(k), text, lang: Lang::En, .. }
+                if *k == key && text.contains(words))
+        });
+        assert!(
+            call.session
+                .poll_timeout()
+                .is_none_or(|t| t > call.now() + Duration::from_secs(60)),
+            "no reprompt timer while the line plays"
+        );
+        call.greeted_again();
+        // Back with the bot: the caller is heard and answered again.
+        call.transcripts
+            .push_back(("where is my order".into(), Lang::En));
+        call.speak(800);
+        call.until(3000, "the dialogue", |a| {
+            matches!(a, Action::Understand { .. })
+        });
+    }
+}
+
+#[test]
 fn stale_turns_and_replies_are_ignored() {
     let mut call = Call::new().greeted();
     let now = call.now();

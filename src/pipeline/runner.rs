@@ -362,10 +362,6 @@ impl CallRunner {
             listen = ListenMode::Digits { whole: 1 };
             end = ReplyEnd::Continue;
         }
-        self.controls.push_back(Control::Event(UiEvent::BotSaid {
-            text: text.clone(),
-            lang: reply.lang,
-        }));
         self.feed(
             Input::Reply {
                 turn,
@@ -386,10 +382,6 @@ impl CallRunner {
             self.recorder.csat(score);
         }
         let text = survey::closing(lang, score.is_some()).to_string();
-        self.controls.push_back(Control::Event(UiEvent::BotSaid {
-            text: text.clone(),
-            lang,
-        }));
         self.feed(
             Input::Reply {
                 turn,
@@ -483,6 +475,11 @@ impl CallRunner {
             } => {
                 self.cancel_synthesis();
                 self.log.speaking(reply, &text, lang);
+                // Every line the caller is about to hear: the dialogue's replies and the session's own.
+                self.controls.push_back(Control::Event(UiEvent::BotSaid {
+                    text: text.clone(),
+                    lang,
+                }));
                 let cancel = Cancel::default();
                 self.synthesis = Some((reply, cancel.clone()));
                 self.first_sentence_due.push(reply);
