@@ -122,6 +122,39 @@ fn unknown_order_number_is_said_and_asked_again() {
 }
 
 #[test]
+fn order_numbers_misheard_with_to_for_two_are_read_as_said() {
+    // What Whisper tiny wrote for callers reading out 20241234 and 20245678.
+    let mut chat = Chat::start(None, Some(Lang::En));
+    let r = chat.say("Where is my order to 0, 2, 4, 1, 2, 3, 4?");
+    assert!(r.text.contains("SF Express"), "{}", r.text);
+
+    let mut chat = Chat::start(None, Some(Lang::En));
+    let r = chat.say("I'd like to check my order status.");
+    assert_eq!(r.expect, Expect::OrderNumber, "{}", r.text);
+    let r = chat.say("It's too zero to four, one two three four.");
+    assert!(r.text.contains("SF Express"), "{}", r.text);
+
+    let mut chat = Chat::start(None, Some(Lang::En));
+    let r = chat.say("I want to cancel my order. It's too 0245678.");
+    assert_eq!(r.expect, Expect::YesNo, "{}", r.text);
+    assert!(
+        r.text.contains("two zero two four five six seven eight"),
+        "{}",
+        r.text
+    );
+
+    // No order has the homophone reading either: the number as heard is said back.
+    let mut chat = Chat::start(None, Some(Lang::En));
+    let r = chat.say("Where is my order to 8, 7, 6, 5, 4, 3, 2?");
+    assert_eq!(r.expect, Expect::OrderNumber);
+    assert!(
+        r.text.contains("eight seven six five four three two"),
+        "{}",
+        r.text
+    );
+}
+
+#[test]
 fn known_caller_is_offered_their_only_open_order() {
     let mut chat = Chat::start(Some(EMILY_PHONE), None);
     let r = chat.say("where is my package");

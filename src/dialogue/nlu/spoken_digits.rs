@@ -23,6 +23,25 @@ const MIN_SPOKEN_DIGITS: usize = 3;
 
 /// Finds every maximal digit run in `text`.
 pub fn digit_runs(text: &str) -> Vec<DigitRun> {
+    scan(text, false)
+}
+
+/// Shortest run read with homophones: order and phone numbers are this long; "9 to 5" is not one.
+const MIN_HOMOPHONE_RUN: usize = 6;
+
+/// Digit runs as they may have been said: speech recognition writes "two" as "to" or "too" and "four" as
+/// "for" next to digits ("my order to 0, 2, 4, 1…", "it's too zero to four…"). Returns the runs such words
+/// change when they count as digits, if at least [`MIN_HOMOPHONE_RUN`] long. A reading to weigh (is that
+/// order in the shop?), not to trust.
+pub fn homophone_readings(text: &str) -> Vec<DigitRun> {
+    let plain = digit_runs(text);
+    scan(text, true)
+        .into_iter()
+        .filter(|r| r.digits.len() >= MIN_HOMOPHONE_RUN && !plain.iter().any(|p| p.span == r.span))
+        .collect()
+}
+
+fn scan(text: &str, homophones: bool) -> Vec<DigitRun> {
     let mut runs = Vec::new();
     let mut current: Option<DigitRun> = None;
     // Multiplier from "double"/"triple" waiting for its digit, with where it started.
@@ -41,6 +60,10 @@ pub fn digit_runs(text: &str) -> Vec<DigitRun> {
             } else if let Some(d) = digit_word(&word) {
                 let (times, start) = pending_repeat.take().map_or((1, pos), |(t, s)| (t, s));
                 push_digit(&mut current, start, pos + word_len, d, times, true);
+            } else if let Some(d) = homophone_digit(&word).filter(|_| homophones)
+                && (current.is_some() || digit_follows(&rest[word_len..]))
+            {
+                push_digit(&mut current, pos, pos + word_len, d, 1, true);
             } else if !is_filler(&word) {
                 pending_repeat = None;
                 finish(&mut current, &mut runs);
@@ -73,9 +96,17 @@ pub fn digit_runs(text: &str) -> Vec<DigitRun> {
 /// Isolated number words ("one of them", "两三天") are left alone. `lang` is accepted for symmetry with the
 /// other text functions; both languages' digit words are recognised in any text.
 pub fn normalize_spoken_digits(text: &str, _lang: Lang) -> String {
+    // A number heard with "to" for "two" is still a number, not words to classify.
+    let mut runs = homophone_readings(text);
+    let plain: Vec<DigitRun> = digit_runs(text)
+        .into_iter()
+        .filter(|p| !runs.iter().any(|r| overlap(&r.span, &p.span)))
+        .collect();
+    runs.extend(plain);
+    runs.sort_by_key(|r| r.span.start);
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for run in digit_runs(text) {
+    for run in runs {
         if run.spoken && run.digits.len() < MIN_SPOKEN_DIGITS {
             continue;
         }
@@ -85,6 +116,11 @@ pub fn normalize_spoken_digits(text: &str, _lang: Lang) -> String {
     }
     out.push_str(&text[last..]);
     out
+}
+
+/// Whether two byte ranges share a byte.
+pub(crate) fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
 }
 
 fn push_digit(
@@ -128,6 +164,26 @@ fn digit_word(word: &str) -> Option<char> {
         "nine" => '9',
         _ => return None,
     })
+}
+
+/// Words speech recognition writes for a digit said on its own.
+fn homophone_digit(word: &str) -> Option<char> {
+    match word {
+        "to" | "too" => Some('2'),
+        "for" => Some('4'),
+        _ => None,
+    }
+}
+
+/// Whether the next thing after separators is a digit, written or spoken.
+fn digit_follows(rest: &str) -> bool {
+    let rest = rest.trim_start_matches(is_separator);
+    let word: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    rest.starts_with(|c: char| ascii_or_fullwidth_digit(c).is_some()) || digit_word(&word).is_some()
 }
 
 fn repeat_word(word: &str) -> Option<usize> {
@@ -194,6 +250,38 @@ fn is_separator(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn homophones_next_to_digits_read_as_digits_only_when_asked() {
+        let read = |text: &str| -> Vec<String> {
+            homophone_readings(text)
+                .into_iter()
+                .map(|r| r.digits)
+                .collect()
+        };
+        assert_eq!(
+            read("Where is my order to 0, 2, 4, 1, 2, 3, 4?"),
+            ["20241234"]
+        );
+        assert_eq!(
+            read("It's too zero to four, one two three four."),
+            ["20241234"]
+        );
+        assert_eq!(read("It's too 0245678."), ["20245678"]);
+        assert_eq!(read("order 2 0 2 for 1 2 3 4"), ["20241234"]);
+        // Not next to a digit, too short a number, nothing changed: no reading.
+        assert!(read("I want to talk to someone for my order 123456").is_empty());
+        assert!(read("open from 9 to 5").is_empty());
+        // The plain reading is untouched; classification sees one number either way.
+        assert_eq!(
+            digits("Where is my order to 0, 2, 4, 1, 2, 3, 4?"),
+            ["0241234"]
+        );
+        assert_eq!(
+            normalize_spoken_digits("It's too zero to four, one two three four.", Lang::En),
+            "It's 20241234."
+        );
+    }
 
     #[test]
     fn a_pause_written_as_a_sentence_end_does_not_split_a_number() {

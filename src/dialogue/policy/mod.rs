@@ -11,7 +11,10 @@ mod shop;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::nlu::{ChangeField, EntityValue, Expecting, Intent, ParseContext, Understanding};
+use super::nlu::spoken_digits::{homophone_readings, overlap};
+use super::nlu::{
+    ChangeField, Entity, EntityValue, Expecting, Intent, ParseContext, Understanding,
+};
 use super::responses::{self, Msg, render};
 use super::speakable;
 use super::{
@@ -193,6 +196,43 @@ impl<'a> Turn<'a> {
         self.expect = expect;
     }
 
+    /// Speech recognition writes "two" as "to" next to digits ("my order to 0, 2, 4…"). When the order number
+    /// as heard is not in the shop (or none was heard) but a reading with such words as digits is, that
+    /// reading is the order the caller meant: it replaces the numbers it overlaps.
+    fn read_order_numbers_as_said(&self, u: &mut Understanding) -> Result<(), DialogueError> {
+        let store = &self.engine.store;
+        for run in homophone_readings(&u.text) {
+            let overlaps = |span: &std::ops::Range<usize>| overlap(span, &run.span);
+            // Anything else heard there stands: a phone number, a date, an order the shop knows.
+            let mut heard_stands = false;
+            for e in u.entities.iter().filter(|e| overlaps(&e.span)) {
+                heard_stands |= match &e.value {
+                    EntityValue::OrderNumber(n) => store.order_by_number(n)?.is_some(),
+                    _ => true,
+                };
+            }
+            if heard_stands || store.order_by_number(&run.digits)?.is_none() {
+                continue;
+            }
+            tracing::debug!(
+                reading = run.digits,
+                "order number read with digit homophones"
+            );
+            u.entities.retain(|e| !overlaps(&e.span));
+            let at = u
+                .entities
+                .partition_point(|e| e.span.start < run.span.start);
+            u.entities.insert(
+                at,
+                Entity {
+                    value: EntityValue::OrderNumber(run.digits),
+                    span: run.span,
+                },
+            );
+        }
+        Ok(())
+    }
+
     fn order_words(&self, number: &str) -> String {
         speakable::order_number(number, self.lang())
     }
@@ -273,7 +313,8 @@ impl<'a> Turn<'a> {
             Expect::YesNo => Some(Expecting::YesNo),
             Expect::Open | Expect::Choice => None,
         };
-        let u = engine.nlu.parse(text, &ctx);
+        let mut u = engine.nlu.parse(text, &ctx);
+        self.read_order_numbers_as_said(&mut u)?;
         self.conv.sentiments.push(u.sentiment);
         self.conv.intents.push(u.intent);
         let facts = Facts::from(&u);
