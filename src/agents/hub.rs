@@ -952,6 +952,7 @@ fn record_handling(store: &Store, entry: &WaitingCall, agent: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agents::phones::{PhoneCall, PhoneFuture};
     use crate::dialogue::Priority;
     use crate::lang::Lang;
     use crate::pipeline::CallLog;
@@ -1119,6 +1120,121 @@ mod tests {
             interaction.agent_disposition.as_deref(),
             Some("refund_issued")
         );
+    }
+
+    /// Desk phones as a door would ring them: each either answers (its call then lasts until the test hangs
+    /// it up) or refuses.
+    struct Phones {
+        answers: Vec<&'static str>,
+        rung: Mutex<Vec<String>>,
+        media: Mutex<Vec<AgentMedia>>,
+        hang_ups: Mutex<Vec<tokio::sync::oneshot::Sender<()>>>,
+    }
+
+    struct Answered(tokio::sync::oneshot::Receiver<()>);
+
+    impl PhoneCall for Answered {
+        fn hang_up(&self) {}
+        fn ended(self: Box<Self>) -> PhoneFuture<()> {
+            Box::pin(async move {
+                let _ = self.0.await;
+            })
+        }
+    }
+
+    impl DeskPhones for Phones {
+        fn ring(
+            &self,
+            phone: &str,
+            _subject: &str,
+            media: AgentMedia,
+            _ring: Duration,
+            _cancel: CancellationToken,
+        ) -> PhoneFuture<Result<Box<dyn PhoneCall>, String>> {
+            self.rung.lock().unwrap().push(phone.to_string());
+            let answer = if self.answers.contains(&phone) {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                self.hang_ups.lock().unwrap().push(tx);
+                self.media.lock().unwrap().push(media);
+                Ok(Box::new(Answered(rx)) as Box<dyn PhoneCall>)
+            } else {
+                Err("busy (486)".to_string())
+            };
+            Box::pin(async move { answer })
+        }
+    }
+
+    fn desk_phone(agent: AgentId, name: &str) -> DeskPhone {
+        DeskPhone {
+            agent,
+            name: name.into(),
+            address: name.into(),
+            skills: all_skills(),
+        }
+    }
+
+    async fn notice(
+        caller: &mut mpsc::UnboundedReceiver<CallerNotice>,
+        wanted: fn(&CallerNotice) -> bool,
+    ) -> CallerNotice {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match caller.recv().await {
+                    Some(n) if wanted(&n) => break n,
+                    Some(_) => {}
+                    None => panic!("the hub dropped the call"),
+                }
+            }
+        })
+        .await
+        .expect("the notice in time")
+    }
+
+    #[tokio::test]
+    async fn a_desk_phone_that_refuses_is_away_and_the_next_phone_takes_the_call() {
+        let (hub, store) = hub(600);
+        let phones = Arc::new(Phones {
+            answers: vec!["alice"],
+            rung: Mutex::new(Vec::new()),
+            media: Mutex::new(Vec::new()),
+            hang_ups: Mutex::new(Vec::new()),
+        });
+        hub.attach_phones(phones.clone());
+        // Bob has been free longest: he is rung first.
+        hub.phone_online(&desk_phone(-2, "bob"));
+        std::thread::sleep(Duration::from_millis(5));
+        hub.phone_online(&desk_phone(-1, "alice"));
+        let mut caller = hub.enqueue(card("c")).unwrap();
+        let CallerNotice::Connected { media, agent } =
+            notice(&mut caller, |n| matches!(n, CallerNotice::Connected { .. })).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(agent, "alice");
+        assert_eq!(*phones.rung.lock().unwrap(), vec!["bob", "alice"]);
+        assert_eq!(hub.lock().queue.presence(-2), Some(Presence::Away));
+        assert_eq!(hub.lock().queue.presence(-1), Some(Presence::Busy));
+        media.to_agent.try_send(vec![0.5; 320]).unwrap();
+        let mut agent_media = phones.media.lock().unwrap().pop().unwrap();
+        assert_eq!(agent_media.from_caller.try_recv().unwrap()[0], 0.5);
+        hub.agent_said("c", "this is alice from support");
+
+        // Alice hangs up her phone: the caller is back with the bot, her phone free for the next call.
+        let hang_up = phones.hang_ups.lock().unwrap().pop().unwrap();
+        hang_up.send(()).unwrap();
+        notice(&mut caller, |n| matches!(n, CallerNotice::HandBack)).await;
+        let records = store.agent_calls_for("c").unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].agent_id, -1);
+        assert_eq!(records[0].end_reason.as_deref(), Some("hangup_agent"));
+        assert!(records[0].transcript.contains("alice from support"));
+        assert_eq!(hub.lock().queue.presence(-1), Some(Presence::Available));
+        // Bob's phone registers again: available again.
+        hub.phone_online(&desk_phone(-2, "bob"));
+        assert_eq!(hub.lock().queue.presence(-2), Some(Presence::Available));
+        // Its registration expires: away.
+        hub.phone_offline(-2);
+        assert_eq!(hub.lock().queue.presence(-2), Some(Presence::Away));
     }
 
     #[tokio::test]
