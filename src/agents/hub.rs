@@ -615,16 +615,11 @@ impl AgentHub {
         {
             phone.ringing = None;
         }
+        tracing::info!(agent, call, why, "the desk phone did not take the call");
         if state.queue.offer_of(agent) != Some(call) {
-            // Withdrawn meanwhile (the caller left, or the offer rang out in the queue).
+            // Withdrawn meanwhile: the caller left, or the offer rang out in the queue (which set it away).
             return;
         }
-        tracing::info!(
-            agent,
-            call,
-            why,
-            "the desk phone did not take the call: away until it registers again"
-        );
         let _ = state
             .queue
             .set_presence(agent, Presence::Away, Instant::now());
