@@ -235,13 +235,13 @@ fn a_desk_phone_that_does_not_pick_up_is_set_away_and_the_next_desk_phone_takes_
 fn an_app_caller_reaches_the_desk_phone_through_the_queue() {
     let kefu = Kefu::with_webrtc(&desk_config(&["alice"], 20));
     let dir = tempfile::tempdir().unwrap();
-    // The desk phone greets, then hangs up when its source ends (about 14 s into its call).
+    // The desk phone greets, then hangs up when its source ends (about 20 s into its call).
     let agent_voice = speech_wav(
         dir.path(),
         "agent",
         "Hello, this is Alice from the support team. How can I help you today?",
         1.0,
-        8.0,
+        14.0,
     );
     // The app caller's microphone: a sentence every 14 s (Chromium loops the file).
     let sentence = speech_wav(
@@ -322,6 +322,7 @@ fn an_app_caller_reaches_the_desk_phone_through_the_queue() {
     assert_eq!((records[0].0, records[0].1.as_str()), (-1, "hangup_agent"));
     assert!(
         records[0].2.to_lowercase().contains("alice") || records[0].2.contains("support"),
-        "the desk phone's words, as the app caller's side heard them, are on the record: {records:?}"
+        "the desk phone's words, as the app caller's side heard them, are on the record: {records:?}\n{}",
+        kefu.log()
     );
 }
