@@ -300,6 +300,35 @@ impl DialogueEngine {
         Ok(reply)
     }
 
+    /// Logs words said while a person had the call (`speaker`: `caller` or `agent`) as a turn of the
+    /// conversation, so the turn log holds the whole conversation. The bot does not answer them.
+    pub fn log_bridged(
+        &self,
+        conv: &mut Conversation,
+        speaker: &str,
+        text: &str,
+        lang: Lang,
+        at: NaiveDateTime,
+    ) -> Result<(), DialogueError> {
+        conv.turns += 1;
+        self.store.insert_turn(&TurnRecord {
+            conversation_id: conv.id.clone(),
+            channel: conv.channel.as_str().into(),
+            seq: i64::from(conv.turns),
+            at,
+            speaker: speaker.into(),
+            text: text.into(),
+            lang,
+            intent: None,
+            confidence: None,
+            entities: "[]".into(),
+            sentiment: None,
+            reply: String::new(),
+            outcome: "agent".into(),
+        })?;
+        Ok(())
+    }
+
     fn log_turn(
         &self,
         conv: &Conversation,

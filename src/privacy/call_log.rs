@@ -21,5 +21,8 @@ pub fn redact_call_log(log: &CallLog) -> CallLog {
     for event in &mut out.events {
         redact_json(&mut event.event);
     }
+    for line in &mut out.bridged {
+        line.text = redact(&line.text).into_owned();
+    }
     out
 }
