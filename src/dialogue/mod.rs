@@ -300,12 +300,13 @@ impl DialogueEngine {
         Ok(reply)
     }
 
-    /// Logs words said while a person had the call (`speaker`: `caller` or `agent`) as a turn of the
-    /// conversation, so the turn log holds the whole conversation. The bot does not answer them.
+    /// Logs words said while a person had the call as a turn of the conversation, so the turn log holds the
+    /// whole conversation: speaker `agent`, or `caller_to_agent` for the caller (analytics counts `caller`
+    /// turns as the bot's), outcome `agent`. The bot does not answer them.
     pub fn log_bridged(
         &self,
         conv: &mut Conversation,
-        speaker: &str,
+        by_agent: bool,
         text: &str,
         lang: Lang,
         at: NaiveDateTime,
@@ -316,7 +317,7 @@ impl DialogueEngine {
             channel: conv.channel.as_str().into(),
             seq: i64::from(conv.turns),
             at,
-            speaker: speaker.into(),
+            speaker: if by_agent { "agent" } else { "caller_to_agent" }.into(),
             text: text.into(),
             lang,
             intent: None,

@@ -172,15 +172,17 @@ impl CallRunner {
     /// The agent's words while a person has the call.
     pub fn agent_said(&mut self, text: &str, now: Instant) {
         let lang = self.session.language().unwrap_or(Lang::En);
-        self.bridged_line("agent", text, lang, now);
+        self.bridged_line(true, text, lang, now);
     }
 
-    /// Words said while a person has the call: in the call log and the conversation's turn log.
-    fn bridged_line(&mut self, speaker: &str, text: &str, lang: Lang, now: Instant) {
+    /// Words said while a person has the call (by the agent, or by the caller): in the call log and the
+    /// conversation's turn log.
+    fn bridged_line(&mut self, by_agent: bool, text: &str, lang: Lang, now: Instant) {
+        let speaker = if by_agent { "agent" } else { "caller" };
         self.log.bridged_line(speaker, text, now);
         if let Some(conv) = self.conversation.as_mut() {
             let at = self.dialogue.now();
-            if let Err(e) = self.dialogue.log_bridged(conv, speaker, text, lang, at) {
+            if let Err(e) = self.dialogue.log_bridged(conv, by_agent, text, lang, at) {
                 tracing::warn!("{speaker}'s words not in the turn log: {e}");
             }
         }
@@ -561,7 +563,7 @@ impl CallRunner {
             EventKind::SpeechStart { .. } => self.state(CallState::Listening),
             EventKind::TranscriptReceived { text, lang, .. } if !text.trim().is_empty() => {
                 if self.bridged {
-                    self.bridged_line("caller", text, *lang, now);
+                    self.bridged_line(false, text, *lang, now);
                 }
                 self.controls.push_back(Control::Event(UiEvent::CallerSaid {
                     text: text.clone(),
