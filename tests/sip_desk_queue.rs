@@ -90,7 +90,7 @@ fn a_phone_caller_who_asks_for_a_person_is_queued_to_the_registered_desk_phone()
         "agent",
         "Hello, this is Alice from the support team. How can I help you today?",
         1.0,
-        14.0,
+        34.0,
     );
     let ask = speech_wav(
         dir.path(),
@@ -264,13 +264,13 @@ fn a_desk_phone_that_does_not_pick_up_is_set_away_and_the_next_desk_phone_takes_
 fn an_app_caller_reaches_the_desk_phone_through_the_queue() {
     let kefu = Kefu::with_webrtc(&desk_config(&["alice"], 20));
     let dir = tempfile::tempdir().unwrap();
-    // The desk phone greets, then hangs up when its source ends (about 20 s into its call).
+    // The desk phone greets, then hangs up when its source ends (about 30 s into its call).
     let agent_voice = speech_wav(
         dir.path(),
         "agent",
         "Hello, this is Alice from the support team. How can I help you today?",
         1.0,
-        14.0,
+        24.0,
     );
     // The app caller's microphone: a sentence every 14 s (Chromium loops the file).
     let sentence = speech_wav(
@@ -329,7 +329,7 @@ fn an_app_caller_reaches_the_desk_phone_through_the_queue() {
     );
     eprintln!("the app caller received the desk phone: before {before}, now {after}");
     assert!(
-        desk.wait_for(Duration::from_secs(20), &|| kefu
+        desk.wait_for(Duration::from_secs(28), &|| kefu
             .log()
             .contains("agent said")),
         "the desk phone's words are transcribed before it hangs up:\n{}",
