@@ -4,11 +4,12 @@
 //! on its own channel ([`CallerNotice`], [`DeskEvent`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
 
 use crate::analytics::metrics;
 use crate::pipeline::Engines;
@@ -18,6 +19,7 @@ use crate::store::{AgentHandling, NewAgentCall, NewTicket, Store, TicketKind};
 use super::card::{ContextCard, Line};
 use super::config::AgentsConfig;
 use super::media::{AgentMedia, CallerMedia, media_link};
+use super::phones::{DeskPhone, DeskPhones};
 use super::queue::{AgentId, Presence, Queue, QueueAction, QueueError, Skills};
 
 /// Frames buffered each way between a caller and an agent (200 ms).
@@ -125,10 +127,22 @@ struct Desk {
     events: mpsc::UnboundedSender<DeskEvent>,
 }
 
+/// A desk phone taking queued calls.
+struct Phone {
+    phone: DeskPhone,
+    /// Reachable now (registered, or a fixed endpoint).
+    online: bool,
+    /// The call ringing on it, and how to stop the ringing.
+    ringing: Option<(String, CancellationToken)>,
+}
+
 struct HubState {
     queue: Queue,
     calls: HashMap<String, WaitingCall>,
     desks: HashMap<AgentId, Desk>,
+    phones: HashMap<AgentId, Phone>,
+    /// The door that rings desk phones, once attached.
+    dialer: Option<Arc<dyn DeskPhones>>,
     next_connection: u64,
 }
 
@@ -138,6 +152,10 @@ pub struct AgentHub {
     wake: Notify,
     store: Option<Store>,
     engines: Option<Arc<Engines>>,
+    /// How long an offer rings (a desk phone is rung no longer).
+    offer_timeout: Duration,
+    /// The hub itself, for the tasks that ring desk phones.
+    me: Weak<AgentHub>,
 }
 
 impl AgentHub {
@@ -148,16 +166,21 @@ impl AgentHub {
         store: Option<Store>,
         engines: Option<Arc<Engines>>,
     ) -> Arc<Self> {
-        Arc::new(Self {
+        let queue = config.queue();
+        Arc::new_cyclic(|me| Self {
+            offer_timeout: queue.offer_timeout,
             state: Mutex::new(HubState {
-                queue: Queue::new(config.queue()),
+                queue: Queue::new(queue),
                 calls: HashMap::new(),
                 desks: HashMap::new(),
+                phones: HashMap::new(),
+                dialer: None,
                 next_connection: 0,
             }),
             wake: Notify::new(),
             store,
             engines,
+            me: me.clone(),
         })
     }
 
@@ -337,13 +360,24 @@ impl AgentHub {
         agent: AgentId,
         call: &str,
     ) -> Result<(AgentMedia, ContextCard), HubError> {
+        let (caller_media, agent_media) = media_link(MEDIA_DEPTH);
+        let card = self.take_call(agent, call, caller_media)?;
+        Ok((agent_media, card))
+    }
+
+    /// `agent` takes `call`; the caller's door is handed `caller_media`.
+    fn take_call(
+        &self,
+        agent: AgentId,
+        call: &str,
+        caller_media: CallerMedia,
+    ) -> Result<ContextCard, HubError> {
         let mut state = self.lock();
         state.queue.accept(agent, call, Instant::now())?;
-        let (caller_media, agent_media) = media_link(MEDIA_DEPTH);
-        let name = state
-            .desks
-            .get(&agent)
-            .map_or_else(String::new, |d| d.name.clone());
+        if let Some(phone) = state.phones.get_mut(&agent) {
+            phone.ringing = None;
+        }
+        let name = name_of(&state, agent);
         let record = self.open_record(&state, agent, call);
         let Some(entry) = state.calls.get_mut(call) else {
             return Err(QueueError::NotWaiting(call.to_string()).into());
@@ -369,7 +403,7 @@ impl AgentHub {
             },
         );
         self.settle(&mut state);
-        Ok((agent_media, card))
+        Ok(card)
     }
 
     /// The agent turns the offer down.
@@ -403,19 +437,38 @@ impl AgentHub {
     /// The agent hangs up on the caller (`hand_back = false`) or gives the call back to the bot.
     pub fn release(&self, agent: AgentId, call: &str, hand_back: bool) -> Result<(), HubError> {
         let mut state = self.lock();
-        let record = own_call(&state, agent, call)?.agent.and_then(|(_, r)| r);
+        own_call(&state, agent, call)?;
         let (notice, reason) = if hand_back {
             (CallerNotice::HandBack, "handed_back")
         } else {
             (CallerNotice::Hangup, "hangup_agent")
         };
-        self.close_record(&state, call, record, reason);
+        self.end_bridge(&mut state, agent, call, notice, reason);
+        self.settle(&mut state);
+        Ok(())
+    }
+
+    /// Ends `agent`'s part of `call`: the record is closed with `reason` and the caller's door hears `notice`.
+    fn end_bridge(
+        &self,
+        state: &mut HubState,
+        agent: AgentId,
+        call: &str,
+        notice: CallerNotice,
+        reason: &str,
+    ) {
+        let record = state
+            .calls
+            .get(call)
+            .and_then(|e| e.agent)
+            .and_then(|(_, r)| r);
+        self.close_record(state, call, record, reason);
         if let Some(entry) = state.calls.remove(call) {
             let _ = entry.notices.send(notice);
         }
         state.queue.end(call, Instant::now());
         self.tell_desk(
-            &state,
+            state,
             agent,
             DeskEvent::Ended {
                 call: call.to_string(),
@@ -423,8 +476,189 @@ impl AgentHub {
                 record,
             },
         );
+    }
+
+    /// Desk phones can be rung through `dialer` (the SIP door, at start-up).
+    pub fn attach_phones(&self, dialer: Arc<dyn DeskPhones>) {
+        self.lock().dialer = Some(dialer);
+    }
+
+    /// A desk phone can be reached (it registered or refreshed its registration, or is a fixed endpoint): it
+    /// takes queued calls its skills cover. A phone set away after a missed call is available again.
+    pub fn phone_online(&self, phone: &DeskPhone) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let agent = phone.agent;
+        state.queue.sign_in(agent, phone.skills.clone(), now);
+        let entry = state.phones.entry(agent).or_insert_with(|| Phone {
+            phone: phone.clone(),
+            online: false,
+            ringing: None,
+        });
+        entry.phone = phone.clone();
+        if !entry.online {
+            tracing::info!(agent, name = phone.name, "desk phone takes queued calls");
+        }
+        entry.online = true;
+        if !matches!(
+            state.queue.presence(agent),
+            Some(Presence::Available | Presence::Busy)
+        ) {
+            let _ = state.queue.set_presence(agent, Presence::Available, now);
+        }
         self.settle(&mut state);
-        Ok(())
+    }
+
+    /// A desk phone can no longer be reached (its registration expired or was removed): away. A call it is
+    /// on goes on.
+    pub fn phone_offline(&self, agent: AgentId) {
+        let mut state = self.lock();
+        let Some(phone) = state.phones.get_mut(&agent).filter(|p| p.online) else {
+            return;
+        };
+        phone.online = false;
+        tracing::info!(
+            agent,
+            name = phone.phone.name,
+            "desk phone unreachable: away"
+        );
+        let _ = state
+            .queue
+            .set_presence(agent, Presence::Away, Instant::now());
+        self.settle(&mut state);
+    }
+
+    /// Rings a desk phone the queue offered `call` to, on a task of its own.
+    fn ring_phone(&self, state: &mut HubState, agent: AgentId, call: &str) {
+        let (Some(dialer), Some(hub), Ok(runtime)) = (
+            state.dialer.clone(),
+            self.me.upgrade(),
+            tokio::runtime::Handle::try_current(),
+        ) else {
+            tracing::warn!(
+                agent,
+                call,
+                "no door to ring the desk phone through: the offer rings out"
+            );
+            return;
+        };
+        let Some(card) = state.calls.get(call).map(|e| &e.card) else {
+            return;
+        };
+        // Phones show the caller and why they called.
+        let caller = card.caller.as_deref().unwrap_or("unknown caller");
+        let why = Some(card.summary.trim())
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&card.reason);
+        let subject = format!("{caller}: {why}");
+        let Some(phone) = state.phones.get_mut(&agent) else {
+            return;
+        };
+        let cancel = CancellationToken::new();
+        phone.ringing = Some((call.to_string(), cancel.clone()));
+        let ring = PhoneRing {
+            agent,
+            call: call.to_string(),
+            address: phone.phone.address.clone(),
+            subject,
+            cancel,
+        };
+        let timeout = self.offer_timeout;
+        runtime.spawn(hub.phone_leg(dialer, ring, timeout));
+    }
+
+    /// One offer to a desk phone: rings it; on an answer the caller is connected, and when the phone's call
+    /// ends the phone is free again.
+    async fn phone_leg(
+        self: Arc<Self>,
+        dialer: Arc<dyn DeskPhones>,
+        ring: PhoneRing,
+        timeout: Duration,
+    ) {
+        let PhoneRing {
+            agent,
+            call,
+            address,
+            subject,
+            cancel,
+        } = ring;
+        let (caller_media, agent_media) = media_link(MEDIA_DEPTH);
+        let leg = match dialer
+            .ring(&address, &subject, agent_media, timeout, cancel)
+            .await
+        {
+            Ok(leg) => leg,
+            Err(why) => return self.phone_missed(agent, &call, &why),
+        };
+        match self.take_call(agent, &call, caller_media) {
+            Ok(_) => {
+                leg.ended().await;
+                self.phone_hung_up(agent, &call);
+            }
+            Err(e) => {
+                tracing::info!(agent, call, "the desk phone answered too late: {e}");
+                leg.hang_up();
+                leg.ended().await;
+                let mut state = self.lock();
+                self.free_phone(&mut state, agent);
+                self.settle(&mut state);
+            }
+        }
+    }
+
+    /// The desk phone did not take the call it was offered: like a console that lets an offer ring out, it
+    /// is away (until it registers again) and the call goes to the next agent.
+    fn phone_missed(&self, agent: AgentId, call: &str, why: &str) {
+        let mut state = self.lock();
+        if let Some(phone) = state.phones.get_mut(&agent)
+            && phone.ringing.as_ref().is_some_and(|(c, _)| c == call)
+        {
+            phone.ringing = None;
+        }
+        tracing::info!(agent, call, why, "the desk phone did not take the call");
+        if state.queue.offer_of(agent) != Some(call) {
+            // Withdrawn meanwhile: the caller left, or the offer rang out in the queue (which set it away).
+            return;
+        }
+        let _ = state
+            .queue
+            .set_presence(agent, Presence::Away, Instant::now());
+        self.settle(&mut state);
+    }
+
+    /// The desk phone's call ended. If the phone hung up on the caller, the caller goes back to the bot (a
+    /// desk phone has no console to hand back or wrap up from).
+    fn phone_hung_up(&self, agent: AgentId, call: &str) {
+        let mut state = self.lock();
+        if bridged_call(&state, agent).as_deref() == Some(call) {
+            tracing::info!(
+                agent,
+                call,
+                "the desk phone hung up: the caller goes back to the bot"
+            );
+            self.end_bridge(
+                &mut state,
+                agent,
+                call,
+                CallerNotice::HandBack,
+                "hangup_agent",
+            );
+        }
+        self.free_phone(&mut state, agent);
+        self.settle(&mut state);
+    }
+
+    /// A desk phone whose call is over takes the next one (no wrap-up without a console), if still reachable.
+    fn free_phone(&self, state: &mut HubState, agent: AgentId) {
+        let Some(phone) = state.phones.get(&agent) else {
+            return;
+        };
+        let presence = if phone.online {
+            Presence::Available
+        } else {
+            Presence::Away
+        };
+        let _ = state.queue.set_presence(agent, presence, Instant::now());
     }
 
     /// The agent's wrap-up for a call they took: disposition code and notes, saved with the call.
@@ -473,9 +707,18 @@ impl AgentHub {
                         tracing::info!(call, agent, "offering the call");
                         let card = Box::new(entry.card.clone());
                         self.tell_desk(state, agent, DeskEvent::Offer { card });
+                        if state.phones.contains_key(&agent) {
+                            self.ring_phone(state, agent, &call);
+                        }
                     }
                 }
                 QueueAction::Withdraw { call, agent } => {
+                    if let Some(phone) = state.phones.get_mut(&agent)
+                        && phone.ringing.as_ref().is_some_and(|(c, _)| *c == call)
+                        && let Some((_, cancel)) = phone.ringing.take()
+                    {
+                        cancel.cancel();
+                    }
                     self.tell_desk(state, agent, DeskEvent::Withdrawn { call });
                 }
                 QueueAction::Position {
@@ -560,10 +803,7 @@ impl AgentHub {
         }
         entry.card.transcript.extend(lines);
         if let (Some(store), Some((agent, _))) = (&self.store, agent) {
-            let name = state
-                .desks
-                .get(&agent)
-                .map_or_else(String::new, |d| d.name.clone());
+            let name = name_of(state, agent);
             if let Some(entry) = state.calls.get(call) {
                 record_handling(store, entry, &name);
             }
@@ -613,10 +853,7 @@ impl AgentHub {
         if let Some(entry) = state.calls.get(call)
             && let Some((agent, _)) = entry.agent
         {
-            let name = state
-                .desks
-                .get(&agent)
-                .map_or_else(String::new, |d| d.name.clone());
+            let name = name_of(state, agent);
             record_handling(store, entry, &name);
         }
     }
@@ -648,6 +885,25 @@ impl AgentHub {
 
 fn now_utc() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
+}
+
+/// An agent's name: the console's signed-in name or the desk phone's.
+fn name_of(state: &HubState, agent: AgentId) -> String {
+    state
+        .desks
+        .get(&agent)
+        .map(|d| d.name.clone())
+        .or_else(|| state.phones.get(&agent).map(|p| p.phone.name.clone()))
+        .unwrap_or_default()
+}
+
+/// What one desk-phone offer needs.
+struct PhoneRing {
+    agent: AgentId,
+    call: String,
+    address: String,
+    subject: String,
+    cancel: CancellationToken,
 }
 
 fn bridged_call(state: &HubState, agent: AgentId) -> Option<String> {
@@ -691,6 +947,7 @@ fn record_handling(store: &Store, entry: &WaitingCall, agent: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agents::phones::{PhoneCall, PhoneFuture};
     use crate::dialogue::Priority;
     use crate::lang::Lang;
     use crate::pipeline::CallLog;
@@ -858,6 +1115,121 @@ mod tests {
             interaction.agent_disposition.as_deref(),
             Some("refund_issued")
         );
+    }
+
+    /// Desk phones as a door would ring them: each either answers (its call then lasts until the test hangs
+    /// it up) or refuses.
+    struct Phones {
+        answers: Vec<&'static str>,
+        rung: Mutex<Vec<String>>,
+        media: Mutex<Vec<AgentMedia>>,
+        hang_ups: Mutex<Vec<tokio::sync::oneshot::Sender<()>>>,
+    }
+
+    struct Answered(tokio::sync::oneshot::Receiver<()>);
+
+    impl PhoneCall for Answered {
+        fn hang_up(&self) {}
+        fn ended(self: Box<Self>) -> PhoneFuture<()> {
+            Box::pin(async move {
+                let _ = self.0.await;
+            })
+        }
+    }
+
+    impl DeskPhones for Phones {
+        fn ring(
+            &self,
+            phone: &str,
+            _subject: &str,
+            media: AgentMedia,
+            _ring: Duration,
+            _cancel: CancellationToken,
+        ) -> PhoneFuture<Result<Box<dyn PhoneCall>, String>> {
+            self.rung.lock().unwrap().push(phone.to_string());
+            let answer = if self.answers.contains(&phone) {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                self.hang_ups.lock().unwrap().push(tx);
+                self.media.lock().unwrap().push(media);
+                Ok(Box::new(Answered(rx)) as Box<dyn PhoneCall>)
+            } else {
+                Err("busy (486)".to_string())
+            };
+            Box::pin(async move { answer })
+        }
+    }
+
+    fn desk_phone(agent: AgentId, name: &str) -> DeskPhone {
+        DeskPhone {
+            agent,
+            name: name.into(),
+            address: name.into(),
+            skills: all_skills(),
+        }
+    }
+
+    async fn notice(
+        caller: &mut mpsc::UnboundedReceiver<CallerNotice>,
+        wanted: fn(&CallerNotice) -> bool,
+    ) -> CallerNotice {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match caller.recv().await {
+                    Some(n) if wanted(&n) => break n,
+                    Some(_) => {}
+                    None => panic!("the hub dropped the call"),
+                }
+            }
+        })
+        .await
+        .expect("the notice in time")
+    }
+
+    #[tokio::test]
+    async fn a_desk_phone_that_refuses_is_away_and_the_next_phone_takes_the_call() {
+        let (hub, store) = hub(600);
+        let phones = Arc::new(Phones {
+            answers: vec!["alice"],
+            rung: Mutex::new(Vec::new()),
+            media: Mutex::new(Vec::new()),
+            hang_ups: Mutex::new(Vec::new()),
+        });
+        hub.attach_phones(phones.clone());
+        // Bob has been free longest: he is rung first.
+        hub.phone_online(&desk_phone(-2, "bob"));
+        std::thread::sleep(Duration::from_millis(5));
+        hub.phone_online(&desk_phone(-1, "alice"));
+        let mut caller = hub.enqueue(card("c")).unwrap();
+        let CallerNotice::Connected { media, agent } =
+            notice(&mut caller, |n| matches!(n, CallerNotice::Connected { .. })).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(agent, "alice");
+        assert_eq!(*phones.rung.lock().unwrap(), vec!["bob", "alice"]);
+        assert_eq!(hub.lock().queue.presence(-2), Some(Presence::Away));
+        assert_eq!(hub.lock().queue.presence(-1), Some(Presence::Busy));
+        media.to_agent.try_send(vec![0.5; 320]).unwrap();
+        let mut agent_media = phones.media.lock().unwrap().pop().unwrap();
+        assert_eq!(agent_media.from_caller.try_recv().unwrap()[0], 0.5);
+        hub.agent_said("c", "this is alice from support");
+
+        // Alice hangs up her phone: the caller is back with the bot, her phone free for the next call.
+        let hang_up = phones.hang_ups.lock().unwrap().pop().unwrap();
+        hang_up.send(()).unwrap();
+        notice(&mut caller, |n| matches!(n, CallerNotice::HandBack)).await;
+        let records = store.agent_calls_for("c").unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].agent_id, -1);
+        assert_eq!(records[0].end_reason.as_deref(), Some("hangup_agent"));
+        assert!(records[0].transcript.contains("alice from support"));
+        assert_eq!(hub.lock().queue.presence(-1), Some(Presence::Available));
+        // Bob's phone registers again: available again.
+        hub.phone_online(&desk_phone(-2, "bob"));
+        assert_eq!(hub.lock().queue.presence(-2), Some(Presence::Available));
+        // Its registration expires: away.
+        hub.phone_offline(-2);
+        assert_eq!(hub.lock().queue.presence(-2), Some(Presence::Away));
     }
 
     #[tokio::test]

@@ -13,6 +13,7 @@ use crate::call::Frame;
 use crate::dialogue::Priority;
 use crate::lang::Lang;
 use crate::pipeline::LiveCall;
+use crate::privacy::redact;
 
 use super::card::ContextCard;
 use super::hold::{HoldLine, HoldMessage};
@@ -141,7 +142,9 @@ impl AgentLine {
                 if let Some(words) = agent_words {
                     words.push(&agent, now);
                     if let Some(text) = words.poll() {
+                        tracing::info!(call = self.call, text = %redact(&text), "agent said");
                         self.hub.agent_said(&self.call, &text);
+                        call.agent_said(&text, now);
                     }
                 }
                 agent

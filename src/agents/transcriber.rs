@@ -71,6 +71,11 @@ impl SideTranscriber {
                 .push(frame, self.speech_prob, now, self.end_silence_ms)
         {
             self.next_take += 1;
+            tracing::debug!(
+                take = self.next_take,
+                samples = utterance.audio.len(),
+                "an agent utterance goes to Whisper"
+            );
             let job = Job::Transcribe {
                 turn: TurnId(0),
                 take: self.next_take,
@@ -94,6 +99,7 @@ impl SideTranscriber {
             } = result.output
             {
                 let text = transcript.text.trim();
+                tracing::debug!(text, "the agent's utterance transcribed");
                 if !text.is_empty() {
                     return Some(text.to_string());
                 }

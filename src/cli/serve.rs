@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use kefu::agents::AgentHub;
 use kefu::config::Config;
+use kefu::doors::sip::desk_agents::serve_desk_phones;
 use kefu::doors::sip::{EngineCalls, SipServer};
 use kefu::doors::webrtc::WebRtcDoor;
 use kefu::pipeline::Engines;
@@ -75,7 +76,12 @@ pub fn run(config: &Config) -> Result<()> {
                 if let Some(hub) = agents.as_ref().filter(|_| !sip_routes) {
                     calls = calls.with_agents(hub.clone());
                 }
-                Some(SipServer::start(config.sip.clone(), Arc::new(calls)).await?)
+                let server = SipServer::start(config.sip.clone(), Arc::new(calls)).await?;
+                if let Some(hub) = &agents {
+                    // `[sip.agents]` desk phones take queued calls from either door.
+                    tokio::spawn(serve_desk_phones(hub.clone(), server.agent_desk()));
+                }
+                Some(server)
             }
             None => None,
         };

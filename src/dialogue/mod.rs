@@ -300,6 +300,36 @@ impl DialogueEngine {
         Ok(reply)
     }
 
+    /// Logs words said while a person had the call as a turn of the conversation, so the turn log holds the
+    /// whole conversation: speaker `agent`, or `caller_to_agent` for the caller (analytics counts `caller`
+    /// turns as the bot's), outcome `agent`. The bot does not answer them.
+    pub fn log_bridged(
+        &self,
+        conv: &mut Conversation,
+        by_agent: bool,
+        text: &str,
+        lang: Lang,
+        at: NaiveDateTime,
+    ) -> Result<(), DialogueError> {
+        conv.turns += 1;
+        self.store.insert_turn(&TurnRecord {
+            conversation_id: conv.id.clone(),
+            channel: conv.channel.as_str().into(),
+            seq: i64::from(conv.turns),
+            at,
+            speaker: if by_agent { "agent" } else { "caller_to_agent" }.into(),
+            text: text.into(),
+            lang,
+            intent: None,
+            confidence: None,
+            entities: "[]".into(),
+            sentiment: None,
+            reply: String::new(),
+            outcome: "agent".into(),
+        })?;
+        Ok(())
+    }
+
     fn log_turn(
         &self,
         conv: &Conversation,

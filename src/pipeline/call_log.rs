@@ -32,6 +32,19 @@ pub struct CallLog {
     /// Everything the bot said (the greeting first).
     pub replies: Vec<ReplyRecord>,
     pub events: Vec<EventRecord>,
+    /// What the caller and the agent said to each other while a person had the call.
+    #[serde(default)]
+    pub bridged: Vec<BridgedLine>,
+}
+
+/// One utterance while the caller talked with an agent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BridgedLine {
+    /// Seconds since the call started (when the words were transcribed).
+    pub at: f64,
+    /// `caller` or `agent`.
+    pub speaker: String,
+    pub text: String,
 }
 
 /// One caller turn.
@@ -165,6 +178,16 @@ impl CallLogBuilder {
 
     pub fn conversation(&mut self, id: &str) {
         self.log.conversation = Some(id.to_string());
+    }
+
+    /// Words said while an agent had the call.
+    pub fn bridged_line(&mut self, speaker: &str, text: &str, at: Instant) {
+        let at = self.secs(at);
+        self.log.bridged.push(BridgedLine {
+            at,
+            speaker: speaker.to_string(),
+            text: text.to_string(),
+        });
     }
 
     pub fn escalation_summary(&mut self, summary: &str) {

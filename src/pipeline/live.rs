@@ -69,6 +69,11 @@ impl LiveCall {
         self.dispatch(now);
     }
 
+    /// The agent's words while bridged (transcribed on the agent's side), for the call log and the turn log.
+    pub fn agent_said(&mut self, text: &str, now: Instant) {
+        self.runner.agent_said(text, now);
+    }
+
     /// The caller was transferred elsewhere (e.g. SIP REFER to the shop's PBX succeeded).
     pub fn transferred(&mut self) {
         self.runner.transferred();

@@ -11,7 +11,7 @@ pub mod workers;
 
 use serde::Serialize;
 
-pub use call_log::{CallLog, EventRecord, Latency, ReplyRecord, TurnRecord};
+pub use call_log::{BridgedLine, CallLog, EventRecord, Latency, ReplyRecord, TurnRecord};
 pub use engines::Engines;
 pub use job::{Cancel, Job, JobOutput, JobResult};
 pub use live::LiveCall;

@@ -15,7 +15,7 @@ use crate::call::{
     ReplyId, TurnId, UserTurn,
 };
 use crate::dialogue::responses::{Msg, render};
-use crate::dialogue::{Channel, Conversation, Expect, Outcome, Reply, UserInput};
+use crate::dialogue::{Channel, Conversation, DialogueEngine, Expect, Outcome, Reply, UserInput};
 use crate::lang::Lang;
 use crate::privacy::recording::{CallRecording, consent_notice};
 use crate::speech::asr::LanguageChoice;
@@ -57,6 +57,10 @@ pub struct CallRunner {
     survey: Survey,
     /// Both sides of the call, when `[privacy] record_calls` is on.
     recording: Option<CallRecording>,
+    /// A person has the call: the caller's words and the agent's are logged as bridged lines.
+    bridged: bool,
+    /// Writes bridged lines to the conversation's turn log.
+    dialogue: Arc<DialogueEngine>,
 }
 
 impl CallRunner {
@@ -100,6 +104,8 @@ impl CallRunner {
                 Survey::Off
             },
             recording: start_recording(engines, spec_channel),
+            bridged: false,
+            dialogue: Arc::clone(engines.dialogue()),
         };
         runner.drain_actions(now);
         runner
@@ -161,12 +167,32 @@ impl CallRunner {
 
     /// A person took the call / gave it back.
     pub fn agent(&mut self, joined: bool, now: Instant) {
+        self.bridged = joined;
         let input = if joined {
             Input::AgentJoined
         } else {
             Input::AgentLeft
         };
         self.feed(input, now);
+    }
+
+    /// The agent's words while a person has the call.
+    pub fn agent_said(&mut self, text: &str, now: Instant) {
+        let lang = self.session.language().unwrap_or(Lang::En);
+        self.bridged_line(true, text, lang, now);
+    }
+
+    /// Words said while a person has the call (by the agent, or by the caller): in the call log and the
+    /// conversation's turn log.
+    fn bridged_line(&mut self, by_agent: bool, text: &str, lang: Lang, now: Instant) {
+        let speaker = if by_agent { "agent" } else { "caller" };
+        self.log.bridged_line(speaker, text, now);
+        if let Some(conv) = self.conversation.as_mut() {
+            let at = self.dialogue.now();
+            if let Err(e) = self.dialogue.log_bridged(conv, by_agent, text, lang, at) {
+                tracing::warn!("{speaker}'s words not in the turn log: {e}");
+            }
+        }
     }
 
     /// The door handed the caller on elsewhere (a blind transfer that succeeded): the call's result is
@@ -546,12 +572,15 @@ impl CallRunner {
         }
     }
 
-    fn event(&mut self, event: &CallEvent, _now: Instant) {
+    fn event(&mut self, event: &CallEvent, now: Instant) {
         self.log.event(event);
         self.record_event(event);
         match &event.kind {
             EventKind::SpeechStart { .. } => self.state(CallState::Listening),
             EventKind::TranscriptReceived { text, lang, .. } if !text.trim().is_empty() => {
+                if self.bridged {
+                    self.bridged_line(false, text, *lang, now);
+                }
                 self.controls.push_back(Control::Event(UiEvent::CallerSaid {
                     text: text.clone(),
                     lang: *lang,

@@ -21,5 +21,37 @@ pub fn redact_call_log(log: &CallLog) -> CallLog {
     for event in &mut out.events {
         redact_json(&mut event.event);
     }
+    for line in &mut out.bridged {
+        line.text = redact(&line.text).into_owned();
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::BridgedLine;
+
+    #[test]
+    fn what_caller_and_agent_said_to_each_other_is_redacted_too() {
+        let log = CallLog {
+            bridged: vec![
+                BridgedLine {
+                    at: 12.5,
+                    speaker: "caller".into(),
+                    text: "my email is emily.carter@example.com".into(),
+                },
+                BridgedLine {
+                    at: 15.0,
+                    speaker: "agent".into(),
+                    text: "thanks, I see your order 20241234".into(),
+                },
+            ],
+            ..CallLog::default()
+        };
+        let out = redact_call_log(&log);
+        assert!(!out.bridged[0].text.contains("emily.carter@example.com"));
+        assert_eq!(out.bridged[1].text, log.bridged[1].text);
+        assert_eq!(out.bridged[1].speaker, "agent");
+    }
 }

@@ -52,6 +52,8 @@ pub struct Kefu {
     child: Option<Child>,
     pub dir: TempDir,
     pub sip: SocketAddr,
+    /// The HTTP port (voice page, agent console).
+    pub http: u16,
     pub call_logs: PathBuf,
     log_path: PathBuf,
     _turn: MutexGuard<'static, ()>,
@@ -61,6 +63,15 @@ impl Kefu {
     /// Starts kefu with a `[sip]` section made of the test's settings plus free ports, and waits until it
     /// answers OPTIONS. Models come from `$KEFU_MODELS_DIR` (or `./models`).
     pub fn start(sip_settings: &str) -> Kefu {
+        Self::launch(sip_settings, "enabled = false")
+    }
+
+    /// [`Kefu::start`] with the app's voice door (WebRTC) on loopback as well.
+    pub fn with_webrtc(sip_settings: &str) -> Kefu {
+        Self::launch(sip_settings, "udp_addrs = [\"127.0.0.1:0\"]")
+    }
+
+    fn launch(sip_settings: &str, webrtc: &str) -> Kefu {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -69,7 +80,7 @@ impl Kefu {
         // A window of RTP ports per instance; taken ports are skipped anyway.
         let rtp_min = 20_000 + (port % 200) * 100;
         let config = format!(
-            "[server]\nhttp_bind = \"127.0.0.1:{http}\"\n\n[webrtc]\nenabled = false\n\n[sip]\nbind = \"127.0.0.1\"\nport = {port}\n\
+            "[server]\nhttp_bind = \"127.0.0.1:{http}\"\n\n[webrtc]\n{webrtc}\n\n[sip]\nbind = \"127.0.0.1\"\nport = {port}\n\
              rtp_port_min = {rtp_min}\nrtp_port_max = {}\ncall_log_dir = \"{}\"\n{sip_settings}\n",
             rtp_min + 99,
             call_logs.display()
@@ -86,7 +97,7 @@ impl Kefu {
             .env("KEFU_DB", dir.path().join("kefu.db"))
             .env(
                 "KEFU_LOG",
-                "info,rsipstack=warn,whisper_rs=warn,kefu::doors::sip::live=debug",
+                "info,rsipstack=warn,whisper_rs=warn,rtc=warn,rtc_ice=warn,webrtc=warn,kefu::doors::sip::live=debug",
             )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -102,6 +113,7 @@ impl Kefu {
             child: Some(child),
             dir,
             sip: SocketAddr::from(([127, 0, 0, 1], port)),
+            http,
             call_logs,
             log_path,
             _turn: turn,
@@ -390,7 +402,8 @@ pub fn ulaw(wav: &Path, out: &Path) {
     ]);
 }
 
-fn sox(args: &[&str]) {
+/// Runs sox with `args`, failing the test on an error.
+pub fn sox(args: &[&str]) {
     let out = Command::new("sox").args(args).output().expect("run sox");
     assert!(
         out.status.success(),

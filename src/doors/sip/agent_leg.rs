@@ -44,6 +44,8 @@ pub enum AgentLegError {
     Declined(u16),
     #[error("the agent's phone did not answer within {0:?}")]
     NoAnswer(Duration),
+    #[error("the call was taken back while the agent's phone rang")]
+    Cancelled,
     #[error("calling the agent failed: {0}")]
     Failed(String),
     #[error("the agent's phone answered without usable audio: {0}")]
@@ -112,7 +114,7 @@ impl AgentDesk {
     }
 
     /// Calls an agent (`target`: SIP URI, registered account or endpoint name), showing `subject` on the
-    /// phone. Resolves when the agent answers; the leg then runs on its own task, moving audio between the
+    /// phone; `cancel` stops the ringing (CANCEL). Resolves when the agent answers; the leg then runs on its own task, moving audio between the
     /// phone and `media`, until `media.from_caller` closes (BYE) or the agent hangs up (it then drops
     /// `media.to_caller`).
     pub async fn ring_agent(
@@ -121,6 +123,7 @@ impl AgentDesk {
         subject: &str,
         media: AgentMedia,
         ring_timeout: Duration,
+        cancel: CancellationToken,
     ) -> Result<AgentLegHandle, AgentLegError> {
         let uri_text = self
             .resolve(target)
@@ -166,7 +169,14 @@ impl AgentDesk {
             .map_err(|e| AgentLegError::Failed(e.to_string()))?;
         let call_id = dialog.id().call_id.clone();
         tracing::info!(%call_id, agent = target, uri = uri_text, "ringing the agent's phone");
-        let answered = match tokio::time::timeout(ring_timeout, invite).await {
+        let answered = tokio::select! {
+            answered = tokio::time::timeout(ring_timeout, invite) => answered,
+            () = cancel.cancelled() => {
+                let _ = dialog.cancel().await;
+                return Err(AgentLegError::Cancelled);
+            }
+        };
+        let answered = match answered {
             Err(_) => {
                 let _ = dialog.cancel().await;
                 return Err(AgentLegError::NoAnswer(ring_timeout));

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 
 use crate::agents::{CallerMedia, media_link};
 use crate::call::Frame;
@@ -40,7 +41,15 @@ impl AgentBridge {
         let (answer, answer_rx) = oneshot::channel();
         let (desk, target, subject) = (desk.clone(), agent.to_string(), subject.to_string());
         tokio::spawn(async move {
-            let result = desk.ring_agent(&target, &subject, agent_media, ring).await;
+            let result = desk
+                .ring_agent(
+                    &target,
+                    &subject,
+                    agent_media,
+                    ring,
+                    CancellationToken::new(),
+                )
+                .await;
             if let Err(Ok(leg)) = answer.send(result) {
                 // The caller left while the phone rang.
                 leg.hang_up();

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::codec::Codec;
+use crate::agents::{Department, Skills};
+use crate::lang::Lang;
 
 /// Settings of the SIP/RTP door. Every field has a default; see `kefu.toml` for a commented example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,14 +101,57 @@ pub struct SipAccount {
     pub password: Option<String>,
     #[serde(default)]
     pub ha1: Option<String>,
+    /// Languages its agent speaks (`en`, `zh`) when the agent queue offers it calls. Default: both.
+    #[serde(default = "all_languages")]
+    pub languages: Vec<Lang>,
+    /// Teams its agent works in (`sales`, `after_sales`). Default: both.
+    #[serde(default = "all_departments")]
+    pub departments: Vec<Department>,
 }
 
-/// A desk phone at a fixed SIP URI.
+/// A desk phone at a fixed SIP URI. With `[agents] enabled`, accounts and endpoints are agents of the queue:
+/// a registered account (or an endpoint) is available and is rung for calls its skills cover.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SipEndpoint {
     pub name: String,
     pub uri: String,
+    /// Languages its agent speaks (`en`, `zh`) when the agent queue offers it calls. Default: both.
+    #[serde(default = "all_languages")]
+    pub languages: Vec<Lang>,
+    /// Teams its agent works in (`sales`, `after_sales`). Default: both.
+    #[serde(default = "all_departments")]
+    pub departments: Vec<Department>,
+}
+
+/// The queue skills of a desk phone's agent.
+fn desk_skills(languages: &[Lang], departments: &[Department]) -> Skills {
+    Skills {
+        langs: languages.to_vec(),
+        departments: departments.to_vec(),
+    }
+}
+
+impl SipAccount {
+    /// What the agent at this phone takes from the agent queue.
+    pub fn skills(&self) -> Skills {
+        desk_skills(&self.languages, &self.departments)
+    }
+}
+
+impl SipEndpoint {
+    /// What the agent at this phone takes from the agent queue.
+    pub fn skills(&self) -> Skills {
+        desk_skills(&self.languages, &self.departments)
+    }
+}
+
+fn all_languages() -> Vec<Lang> {
+    vec![Lang::En, Lang::Zh]
+}
+
+fn all_departments() -> Vec<Department> {
+    vec![Department::Sales, Department::AfterSales]
 }
 
 impl Default for SipConfig {
@@ -168,6 +213,10 @@ pub enum SipConfigError {
     EndpointUri { name: String, uri: String },
     #[error("[sip] agent {0:?} is neither a SIP URI nor a [sip.agents] account or endpoint name")]
     Agent(String),
+    #[error(
+        "[sip.agents] desk phone {0:?} has an empty languages list: give at least one of \"en\", \"zh\""
+    )]
+    NoLanguages(String),
 }
 
 impl SipConfig {
@@ -202,6 +251,9 @@ impl SipConfig {
             if !ha1_ok && account.password.is_none() {
                 return Err(SipConfigError::AccountSecret(account.user.clone()));
             }
+            if account.languages.is_empty() {
+                return Err(SipConfigError::NoLanguages(account.user.clone()));
+            }
         }
         for endpoint in &self.agents.endpoints {
             if !is_sip_uri(&endpoint.uri) {
@@ -209,6 +261,9 @@ impl SipConfig {
                     name: endpoint.name.clone(),
                     uri: endpoint.uri.clone(),
                 });
+            }
+            if endpoint.languages.is_empty() {
+                return Err(SipConfigError::NoLanguages(endpoint.name.clone()));
             }
         }
         let agent = &self.agent;

@@ -10,13 +10,15 @@
 //!
 //! People behind the bot: [`transfer`] follows a blind transfer out (REFER, `[sip] transfer_to`);
 //! [`registrar`] lets agents' desk phones REGISTER (digest authentication); [`agent_leg`] calls a desk phone
-//! (kefu as a back-to-back user agent) and [`bridge`] joins it to an escalated caller (`[sip] agent`).
+//! (kefu as a back-to-back user agent) and [`bridge`] joins it to an escalated caller (`[sip] agent`);
+//! [`desk_agents`] makes the desk phones agents of the queue (`kefu serve` with `[agents] enabled`).
 
 pub mod agent_leg;
 pub mod bridge;
 pub mod call;
 pub mod codec;
 pub mod config;
+pub mod desk_agents;
 pub mod dtmf;
 pub mod identity;
 pub mod jitter;

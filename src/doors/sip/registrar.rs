@@ -211,6 +211,16 @@ impl Registrar {
         RegisterReply::Registered(current)
     }
 
+    /// Until when `user`'s phone is registered, if it is now. Each refresh moves it on.
+    pub fn registered_until(&self, user: &str) -> Option<Instant> {
+        let now = Instant::now();
+        self.state()
+            .bindings
+            .get(user)
+            .map(|b| b.until)
+            .filter(|until| *until > now)
+    }
+
     /// The contact a registered agent's phone can be reached at, while its binding lasts.
     pub fn contact_for(&self, user: &str) -> Option<String> {
         let now = Instant::now();
@@ -280,6 +290,8 @@ mod tests {
                 user: "alice".into(),
                 password: Some("secret".into()),
                 ha1: None,
+                languages: vec![crate::lang::Lang::En],
+                departments: Vec::new(),
             }],
             ..SipAgentsConfig::default()
         })
