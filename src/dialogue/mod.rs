@@ -300,19 +300,18 @@ impl DialogueEngine {
         Ok(reply)
     }
 
-    /// Logs words said while a person had the call as a turn of the conversation, so the turn log holds the
-    /// whole conversation: speaker `agent`, or `caller_to_agent` for the caller (analytics counts `caller`
-    /// turns as the bot's), outcome `agent`. The bot does not answer them.
-    pub fn log_bridged(
-        &self,
+    /// Words said while a person had the call, as the conversation's next turn for the turn log (the caller
+    /// stores it), so the log holds the whole conversation: speaker `agent`, or `caller_to_agent` for the
+    /// caller (analytics counts `caller` turns as the bot's), outcome `agent`. The bot does not answer them.
+    pub fn bridged_turn(
         conv: &mut Conversation,
         by_agent: bool,
         text: &str,
         lang: Lang,
         at: NaiveDateTime,
-    ) -> Result<(), DialogueError> {
+    ) -> TurnRecord {
         conv.turns += 1;
-        self.store.insert_turn(&TurnRecord {
+        TurnRecord {
             conversation_id: conv.id.clone(),
             channel: conv.channel.as_str().into(),
             seq: i64::from(conv.turns),
@@ -326,8 +325,7 @@ impl DialogueEngine {
             sentiment: None,
             reply: String::new(),
             outcome: "agent".into(),
-        })?;
-        Ok(())
+        }
     }
 
     fn log_turn(

@@ -20,6 +20,7 @@ use crate::lang::Lang;
 use crate::privacy::recording::{CallRecording, consent_notice};
 use crate::speech::asr::LanguageChoice;
 use crate::speech::vad::Vad;
+use crate::store::background::write_in_background;
 
 use super::call_log::{CallLog, CallLogBuilder};
 use super::engines::Engines;
@@ -188,10 +189,14 @@ impl CallRunner {
         let speaker = if by_agent { "agent" } else { "caller" };
         self.log.bridged_line(speaker, text, now);
         if let Some(conv) = self.conversation.as_mut() {
-            let at = self.dialogue.now();
-            if let Err(e) = self.dialogue.log_bridged(conv, by_agent, text, lang, at) {
-                tracing::warn!("{speaker}'s words not in the turn log: {e}");
-            }
+            let turn =
+                DialogueEngine::bridged_turn(conv, by_agent, text, lang, self.dialogue.now());
+            let store = self.dialogue.store().clone();
+            write_in_background("bridged line", move || {
+                if let Err(e) = store.insert_turn(&turn) {
+                    tracing::warn!("{speaker}'s words not in the turn log: {e}");
+                }
+            });
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod agent_calls;
 mod analytics;
+pub mod background;
 pub use analytics::{
     AgentHandling, AnalyticsTurn, CallResult, Interaction, InteractionEnd, Purged, Recording,
     TurnDetail,
