@@ -571,3 +571,117 @@ fn dequantize(
         .map(|(k, &v)| Ok((v - pick(zero, k)?) * pick(scale, k)?))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> Vec<u8> {
+        let mut n = Vec::new();
+        inputs
+            .iter()
+            .for_each(|i| put_bytes_field(&mut n, 1, i.as_bytes()));
+        outputs
+            .iter()
+            .for_each(|o| put_bytes_field(&mut n, 2, o.as_bytes()));
+        put_bytes_field(&mut n, 3, format!("{op}_node").as_bytes());
+        put_bytes_field(&mut n, 4, op.as_bytes());
+        n
+    }
+
+    fn tensor(name: &str, dims: &[u64], data_type: u64, raw: &[u8]) -> Vec<u8> {
+        let mut t = Vec::new();
+        dims.iter().for_each(|&d| put_varint_field(&mut t, 1, d));
+        put_varint_field(&mut t, 2, data_type);
+        put_bytes_field(&mut t, 8, name.as_bytes());
+        put_bytes_field(&mut t, 9, raw);
+        t
+    }
+
+    /// x → DynamicQuantizeLinear → MatMulInteger(w: int8 [2, 3], per-column zero point and scale) → Cast → Mul.
+    fn quantised_matmul() -> Vec<u8> {
+        let mut graph = Vec::new();
+        for n in [
+            node("DynamicQuantizeLinear", &["x"], &["xq", "xs", "xz"]),
+            node("MatMulInteger", &["xq", "wq", "xz", "wz"], &["mi"]),
+            node("Cast", &["mi"], &["mf"]),
+            node("Mul", &["xs", "ws"], &["scale"]),
+            node("Mul", &["mf", "scale"], &["y"]),
+        ] {
+            put_bytes_field(&mut graph, 1, &n);
+        }
+        let scales: Vec<u8> = [0.5f32, 0.25, 2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        for t in [
+            tensor("wq", &[2, 3], INT8, &[1, 2, 3, 0xff, 0xfe, 0]),
+            tensor("wz", &[3], INT8, &[1, 0, 0xff]),
+            tensor("ws", &[3], FLOAT, &scales),
+        ] {
+            put_bytes_field(&mut graph, 5, &t);
+        }
+        let mut output = Vec::new();
+        put_bytes_field(&mut output, 1, b"y");
+        put_bytes_field(&mut graph, 12, &output);
+        let mut model = Vec::new();
+        put_varint_field(&mut model, 1, 9);
+        put_bytes_field(&mut model, 7, &graph);
+        model
+    }
+
+    #[test]
+    fn a_quantised_matmul_becomes_a_float_matmul_with_dequantised_weights() {
+        let (model, rewritten) = dequantize_model(&quantised_matmul()).unwrap();
+        assert_eq!(
+            rewritten,
+            Rewritten {
+                convs: 0,
+                matmuls: 1,
+                lstms: 0
+            }
+        );
+        let top = fields(&model).unwrap();
+        assert_eq!(top[0].varint().unwrap(), 9, "other model fields are kept");
+        let graph = fields(top[1].bytes().unwrap()).unwrap();
+        let nodes: Vec<Node<'_>> = graph
+            .iter()
+            .filter(|f| f.number == 1)
+            .map(|f| Node::parse(f.bytes().unwrap()).unwrap())
+            .collect();
+        assert_eq!(nodes.len(), 1, "the quantisation nodes are gone");
+        assert_eq!(nodes[0].op_type, "MatMul");
+        assert_eq!(nodes[0].inputs, ["x", "wq_f32"]);
+        assert_eq!(nodes[0].outputs, ["y"]);
+        let tensors: Vec<(String, Tensor<'_>)> = graph
+            .iter()
+            .filter(|f| f.number == 5)
+            .map(|f| Tensor::parse(f.bytes().unwrap()).unwrap())
+            .collect();
+        assert_eq!(
+            tensors.len(),
+            1,
+            "the int8 weight and its parameters are gone"
+        );
+        let (name, w) = &tensors[0];
+        assert_eq!(name, "wq_f32");
+        assert_eq!(w.dims, [2, 3]);
+        // (q − zero) · scale per column: zero points 1, 0, −1; scales 0.5, 0.25, 2.
+        assert_eq!(w.values(name).unwrap(), [0.0, 0.5, 8.0, -1.0, -0.5, 2.0]);
+    }
+
+    #[test]
+    fn an_unexpected_graph_around_a_quantised_node_is_an_error() {
+        let mut graph = Vec::new();
+        put_bytes_field(
+            &mut graph,
+            1,
+            &node("MatMulInteger", &["a", "wq", "az", "wz"], &["mi"]),
+        );
+        let mut model = Vec::new();
+        put_bytes_field(&mut model, 7, &graph);
+        let err = dequantize_model(&model).unwrap_err();
+        assert!(err.contains("MatMulInteger_node"), "{err}");
+        assert!(dequantize_model(b"\x0a\x05abc").is_err());
+    }
+}
