@@ -1,4 +1,5 @@
-//! Kokoro-82M (int8 ONNX, 24 kHz) speaking Mandarin, on the process's one ONNX Runtime.
+//! Kokoro-82M (ONNX, float32 weights dequantised from the int8 release at fetch time; 24 kHz) speaking Mandarin,
+//! on the process's one ONNX Runtime.
 //!
 //! Text goes through kefu's Mandarin front end ([`super::mandarin`]) to Kokoro v1.0's Mandarin IPA; symbols
 //! the model's `vocab.json` lacks are skipped. Inputs: `tokens` `[[0, ids…, 0]]`, `style` = the voice's style
