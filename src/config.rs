@@ -151,9 +151,11 @@ pub struct AsrConfig {
     pub model: String,
     /// `zh`, `en` or `auto`.
     pub language: String,
-    /// CPU threads per inference (default: all cores).
+    /// CPU threads per inference (default 1). whisper.cpp's threads spin while they wait for each other, so
+    /// with more than one an inference stalls whenever another call, synthesis or process takes a core: on
+    /// a loaded 2-core machine 2 threads gave tiny.en a p95 of 10 s of compute, 1 thread 2.4 s.
     pub threads: usize,
-    /// Inference states kept ready; this many utterances are decoded at once.
+    /// Inference states kept ready; this many utterances are decoded at once (default: one per core).
     pub workers: usize,
     /// Size Whisper's audio context to the utterance instead of a full 30 s window (much faster on short
     /// utterances; guarded by a token cap and loop detection, with a full-window retry).
@@ -168,8 +170,8 @@ impl Default for AsrConfig {
         Self {
             model: "base".into(),
             language: "auto".into(),
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            workers: 1,
+            threads: 1,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             fit_audio_context: true,
             flash_attention: false,
         }

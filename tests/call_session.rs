@@ -402,7 +402,7 @@ fn end_of_turn_comes_exactly_after_the_silence_for_each_listen_mode() {
     for (mode, silence_ms) in [
         (ListenMode::Open, 700),
         (ListenMode::YesNo, 440),
-        (ListenMode::Digits, 1300),
+        (ListenMode::Digits { whole: 8 }, 1300),
         (ListenMode::Address, 1000),
     ] {
         let mut call = Call::new();
@@ -854,7 +854,7 @@ fn press(call: &mut Call, keys: &str) {
 #[test]
 fn digits_end_with_hash_and_star_clears() {
     let mut call = Call::new();
-    call.greeting.listen = ListenMode::Digits;
+    call.greeting.listen = ListenMode::Digits { whole: 0 };
     let mut call = call.greeted();
     press(&mut call, "99*102#");
     assert_eq!(
@@ -1080,6 +1080,53 @@ fn after_escalation_the_bot_is_silent_but_keeps_the_record() {
 }
 
 #[test]
+fn a_caller_back_from_an_escalation_is_told_so_then_listened_to() {
+    for (joined, key, words) in [
+        (
+            true,
+            "comeback-from-agent",
+            "back with the virtual assistant",
+        ),
+        (false, "comeback-no-agent", "none of my colleagues"),
+    ] {
+        let mut call = Call::new().greeted();
+        call.answers.push_back(Answer {
+            end: ReplyEnd::Escalate {
+                reason: EscalateReason::Dialogue("caller asked for a person".into()),
+            },
+            ..answer("Let me put you through to a colleague.", ListenMode::Open)
+        });
+        call.transcripts
+            .push_back(("I want to talk to a human".into(), Lang::En));
+        call.speak(800);
+        call.until(8000, "escalate", |a| matches!(a, Action::Escalate { .. }));
+        if joined {
+            call.session.handle_input(Input::AgentJoined, call.now());
+            call.silence(2000);
+        }
+        call.session.handle_input(Input::AgentLeft, call.now());
+        call.until(100, "the comeback line", |a| {
+            matches!(a, Action::Synthesize { prompt: Some(k), text, lang: Lang::En, .. }
+                if *k == key && text.contains(words))
+        });
+        assert!(
+            call.session
+                .poll_timeout()
+                .is_none_or(|t| t > call.now() + Duration::from_secs(60)),
+            "no reprompt timer while the line plays"
+        );
+        call.greeted_again();
+        // Back with the bot: the caller is heard and answered again.
+        call.transcripts
+            .push_back(("where is my order".into(), Lang::En));
+        call.speak(800);
+        call.until(3000, "the dialogue", |a| {
+            matches!(a, Action::Understand { .. })
+        });
+    }
+}
+
+#[test]
 fn stale_turns_and_replies_are_ignored() {
     let mut call = Call::new().greeted();
     let now = call.now();
@@ -1126,7 +1173,7 @@ fn stale_turns_and_replies_are_ignored() {
     call.transcripts
         .push_back(("it's order 12345".into(), Lang::En));
     call.answers
-        .push_back(answer("Which order?", ListenMode::Digits));
+        .push_back(answer("Which order?", ListenMode::Digits { whole: 8 }));
     call.answers
         .push_back(answer("Order 12345 ships tomorrow.", ListenMode::Open));
     call.speak(800);
@@ -1222,6 +1269,39 @@ fn a_finished_question_ends_the_turn_after_a_short_pause() {
         call.understood(),
         vec![UserTurn::Text("Do you ship to Shanghai?".into(), Lang::En)]
     );
+}
+
+#[test]
+fn a_whole_order_number_ends_a_digits_turn_after_a_short_pause() {
+    for (heard, whole, silence_ms) in [
+        // All eight digits, however Whisper writes them: the short pause is enough.
+        ("It's 2024 1234.", 8, 400),
+        ("two zero two four one two three four", 8, 400),
+        // Half the number: the caller is between digit groups, so the full digits silence applies.
+        ("2024.", 8, 1300),
+        // The shop's order-number length is unknown.
+        ("It's 2024 1234.", 0, 1300),
+    ] {
+        let mut call = Call::new();
+        call.asr_frames = 5;
+        call.greeting.listen = ListenMode::Digits { whole };
+        let mut call = call.greeted();
+        call.transcripts.push_back((heard.into(), Lang::En));
+        call.speak(1000);
+        let last_voice = call.k;
+        call.silence(1500);
+        let end = call.first_k(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. })));
+        assert_eq!(
+            end,
+            Some(last_voice + silence_ms / MS_PER_FRAME),
+            "{heard:?} with {whole} digits"
+        );
+        assert_eq!(
+            call.count(|a| matches!(a, Action::Transcribe { .. })),
+            1,
+            "{heard:?}: the early transcript is the turn's"
+        );
+    }
 }
 
 #[test]
@@ -1352,7 +1432,7 @@ fn arbitrary_inputs_never_break_the_session() {
                     listen: rng.pick(&[
                         ListenMode::Open,
                         ListenMode::YesNo,
-                        ListenMode::Digits,
+                        ListenMode::Digits { whole: 8 },
                         ListenMode::Address,
                     ]),
                     end: rng.pick(&[

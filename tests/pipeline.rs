@@ -1,6 +1,7 @@
 //! The pipeline with real engines: live calls on worker threads (ticked on the real clock, asserting only what
 //! happens, never how fast) and the runner's degradation when an engine cannot take a job.
 
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use kefu::dialogue::nlu::{self, Nlu};
 use kefu::dialogue::{Channel, DialogueEngine, KnowledgeBase};
 use kefu::doors::replay::replay_clock;
 use kefu::lang::Lang;
-use kefu::pipeline::{CallRunner, CallSpec, Control, Engines, Job, LiveCall, UiEvent};
+use kefu::pipeline::{CallRunner, CallSpec, Control, Engines, Job, JobOutput, LiveCall, UiEvent};
 use kefu::speech::asr::AsrEngine;
 use kefu::speech::tts::TtsEngine;
 use kefu::speech::vad::{self, VadModel};
@@ -204,4 +205,89 @@ fn a_greeting_that_cannot_be_made_ends_the_call_with_an_apology() {
     }
     assert!(controls.contains(&Control::Hangup), "{controls:?}");
     assert!(runner.is_ended());
+}
+
+#[test]
+fn a_newer_take_of_a_turn_cancels_the_queued_older_one() {
+    let engines = engines();
+    let wav = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio-fixtures/en-slow-digits.wav");
+    let pcm = kefu::audio::wav::read(&wav).unwrap();
+    assert_eq!(pcm.sample_rate, 16_000);
+    // "Two zero two four." (13.89–15.49 s in the recording), a 0.55 s pause (long enough for an early take,
+    // too short to end an open turn), "One two." (16.39–17.29 s).
+    let secs = |s: f64| (s * 16_000.0) as usize;
+    let mut caller = pcm.samples[secs(13.8)..secs(15.6)].to_vec();
+    caller.extend(std::iter::repeat_n(0.0, secs(0.35)));
+    caller.extend_from_slice(&pcm.samples[secs(16.3)..secs(17.4)]);
+    let t0 = Instant::now();
+    let mut runner = CallRunner::new(&engines, english(), t0);
+    let mut t = t0;
+    let mut tick = |runner: &mut CallRunner, frame: Option<&[f32]>| {
+        t += Duration::from_millis(20);
+        runner.push_audio(frame, t);
+        runner.pull_audio(t);
+        t
+    };
+    // The greeting plays out in full before the caller speaks.
+    let mut greeted = false;
+    while !greeted {
+        let now = tick(&mut runner, None);
+        while let Some(job) = runner.poll_job() {
+            greeted |= matches!(job, Job::Synthesize { .. });
+            engines.run(job, &mut |r| runner.job_done(r, now));
+        }
+    }
+    for _ in 0..500 {
+        tick(&mut runner, None);
+    }
+    // The caller's words, with no transcription run: early takes pile up as they would behind a busy worker.
+    let (mut takes, mut jobs) = (Vec::new(), Vec::new());
+    for frame in caller
+        .chunks(320)
+        .chain(std::iter::repeat_n(&[0.0; 320][..], 100))
+    {
+        tick(&mut runner, Some(frame));
+        while let Some(job) = runner.poll_job() {
+            if let Job::Transcribe {
+                turn, take, cancel, ..
+            } = &job
+            {
+                takes.push((*turn, *take, cancel.clone()));
+                jobs.push(job);
+            }
+        }
+    }
+    assert!(
+        takes.len() >= 2,
+        "the pause after \"two zero two four\" gives an early take and the end a newer one: {}",
+        takes.len()
+    );
+    let (newest, older) = takes.split_last().unwrap();
+    assert!(
+        takes.iter().all(|(turn, ..)| *turn == newest.0),
+        "one caller turn: {:?}",
+        takes
+            .iter()
+            .map(|(turn, take, _)| (*turn, *take))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        older.iter().all(|(.., cancel)| cancel.is_cancelled()),
+        "every older take is cancelled"
+    );
+    assert!(
+        !newest.2.is_cancelled(),
+        "the newest take {} stands",
+        newest.1
+    );
+    // The engines skip a cancelled take without a word and recognise the newest.
+    let mut outputs = Vec::new();
+    let newest = jobs.pop().unwrap();
+    engines.run(jobs.remove(0), &mut |r| outputs.push(r));
+    assert!(outputs.is_empty(), "a cancelled take gives no output");
+    engines.run(newest, &mut |r| outputs.push(r));
+    assert!(
+        matches!(&outputs[..], [r] if matches!(&r.output, JobOutput::Transcript { result: Ok(t), .. } if !t.text.is_empty())),
+        "the newest take is transcribed"
+    );
 }

@@ -140,3 +140,52 @@ fn a_mistyped_expectation_is_refused_with_its_name() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_latency_benchmark_prints_percentiles_and_the_slowest_turns() {
+    let dir = scratch("bench-latency");
+    for ext in ["yaml", "wav"] {
+        std::fs::copy(
+            fixtures().join(format!("en-order-status.{ext}")),
+            dir.join(format!("en-order-status.{ext}")),
+        )
+        .unwrap();
+    }
+    let out = kefu()
+        .args(["bench", "latency", "--models", "tiny.en"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("whisper-tiny.en (1 fixtures, English only"),
+        "{stdout}"
+    );
+    let v2v: Vec<u64> = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("voice-to-voice"))
+        .unwrap_or_else(|| panic!("a voice-to-voice row: {stdout}"))
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(
+        v2v.len() == 3 && v2v[0] <= v2v[1] && v2v[1] <= v2v[2] && v2v[0] > 0,
+        "p50 ≤ p95 ≤ max: {stdout}"
+    );
+    // The order question is the one answered turn: it is the slowest, with its transcript.
+    let slowest = stdout
+        .lines()
+        .skip_while(|l| !l.contains("slowest turns"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("a slowest turn: {stdout}"));
+    assert!(
+        slowest.contains("en-order-status turn 1") && slowest.to_lowercase().contains("order"),
+        "{stdout}"
+    );
+}

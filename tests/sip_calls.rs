@@ -100,7 +100,8 @@ fn a_caller_asks_where_their_order_is_and_hears_the_answer() {
     );
     assert!(
         text.replace([' ', '-', ','], "").contains(ORDER)
-            && ["on its way", "shipped", "in transit"]
+            // Whisper tiny hears "shipped with" on 8 kHz G.711 as "ship" now and then: the stem is the status.
+            && ["on its way", "ship", "in transit"]
                 .iter()
                 .any(|s| text.contains(s))
             && text.contains("tomorrow"),

@@ -204,4 +204,11 @@ fn baresip_comes_back_to_the_bot_when_the_target_is_busy() {
         log.contains("outcome=\"transfer_failed\"") && log.contains("486"),
         "{log}"
     );
+    let comeback = "none of my colleagues could take your call";
+    assert!(
+        log.lines()
+            .skip_while(|l| !l.contains("transfer failed"))
+            .any(|l| l.contains("bot said") && l.contains(comeback)),
+        "the bot tells the caller it has them back:\n{log}"
+    );
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::call::endpoint::{EndpointEvent, Endpointer};
 use crate::call::{Frame, ListenMode, TurnId};
 use crate::lang::Lang;
-use crate::pipeline::{Engines, Job, JobOutput, JobResult};
+use crate::pipeline::{Cancel, Engines, Job, JobOutput, JobResult};
 use crate::speech::asr::LanguageChoice;
 use crate::speech::vad::Vad;
 
@@ -76,6 +76,7 @@ impl SideTranscriber {
                 take: self.next_take,
                 audio: utterance.audio,
                 language: self.language,
+                cancel: Cancel::default(),
             };
             if let Err((rejected, _)) = self.engines.workers().submit(job, self.results_tx.clone())
             {

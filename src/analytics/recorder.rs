@@ -2,9 +2,14 @@
 //! ASR confidence, latency breakdown) as soon as its reply starts playing, and the call's result when it ends.
 //! The dialogue has already written the turn itself when it answered, so a crash loses at most the turn in
 //! flight. Also feeds the process metrics.
+//!
+//! Turn details are written by a background thread, not on the call's 20 ms tick: the store's lock may be
+//! held by a long dashboard query. The call's end rewrites every turn's details in order, so a detail the
+//! background thread has not reached yet (or dropped when its queue was full) is not lost.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::dialogue::DialogueEngine;
@@ -106,26 +111,16 @@ impl CallRecorder {
         }
     }
 
-    /// A turn's details are complete (its reply started playing): writes them.
+    /// A turn's details are complete (its reply started playing): has them written in the background.
     pub fn turn_done(&self, record: &TurnRecord) {
         if let Some(ms) = record.latency.voice_to_voice_ms {
             metrics().voice_to_voice.observe(Duration::from_millis(ms));
         }
-        self.write_detail(record);
-    }
-
-    fn write_detail(&self, record: &TurnRecord) {
         let (Some(id), Some(&seq)) = (&self.conversation, self.seqs.get(&record.turn)) else {
             return;
         };
-        if let Err(e) = self
-            .dialogue
-            .store()
-            .record_turn_detail(id, seq, &detail(record))
-        {
-            metrics().error("store");
-            tracing::warn!(conversation = %id, seq, "cannot record the turn's details: {e}");
-        }
+        let (dialogue, id, detail) = (Arc::clone(&self.dialogue), id.clone(), detail(record));
+        in_background(move || write_detail(&dialogue, &id, seq, &detail));
     }
 
     /// The call ended (`end` is the call log's end code); writes every turn's details and the result.
@@ -134,8 +129,12 @@ impl CallRecorder {
             return;
         }
         self.ended = true;
-        for record in turns {
-            self.write_detail(record);
+        if let Some(id) = &self.conversation {
+            for record in turns {
+                if let Some(&seq) = self.seqs.get(&record.turn) {
+                    write_detail(&self.dialogue, id, seq, &detail(record));
+                }
+            }
         }
         let result = if self.transferred {
             CallResult::Transferred
@@ -170,6 +169,42 @@ impl Drop for CallRecorder {
         if !self.ended {
             metrics().call_ended(self.door, CallResult::Abandoned.as_str());
         }
+    }
+}
+
+fn write_detail(dialogue: &DialogueEngine, id: &str, seq: i64, detail: &TurnDetail) {
+    if let Err(e) = dialogue.store().record_turn_detail(id, seq, detail) {
+        metrics().error("store");
+        tracing::warn!(conversation = %id, seq, "cannot record the turn's details: {e}");
+    }
+}
+
+/// Writes waiting for the background thread; a full queue drops the write (the call's end makes it again).
+const BACKGROUND_QUEUE: usize = 1024;
+
+type Write = Box<dyn FnOnce() + Send>;
+
+/// Runs `write` on the process's analytics writer thread (inline if that thread cannot be started).
+fn in_background(write: impl FnOnce() + Send + 'static) {
+    static WRITER: OnceLock<Option<SyncSender<Write>>> = OnceLock::new();
+    let writer = WRITER.get_or_init(|| {
+        let (tx, rx) = mpsc::sync_channel::<Write>(BACKGROUND_QUEUE);
+        std::thread::Builder::new()
+            .name("kefu-analytics".into())
+            .spawn(move || rx.into_iter().for_each(|write| write()))
+            .map_err(|e| tracing::warn!("no analytics writer thread, writing inline: {e}"))
+            .ok()
+            .map(|_| tx)
+    });
+    match writer {
+        Some(tx) => match tx.try_send(Box::new(write)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                tracing::warn!("analytics writer behind: a turn's details wait for the call's end");
+            }
+            Err(TrySendError::Disconnected(write)) => write(),
+        },
+        None => write(),
     }
 }
 

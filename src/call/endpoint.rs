@@ -40,8 +40,15 @@ pub struct EndpointConfig {
     /// end-of-turn wait; speech that resumes makes it void (default 240 ms; 0 turns it off).
     pub early_asr_ms: u32,
     /// When that early transcript reads as a finished sentence, an open or yes/no turn ends after this much
-    /// silence instead (default 400 ms; never later than the mode's own silence).
+    /// silence instead (default 400 ms; never later than the mode's own silence). So does a digits turn once
+    /// the transcript holds a whole number.
     pub silence_complete_ms: u32,
+    /// Digits in the shop's order numbers, for ending an order-number turn early (default 8; 0: always wait
+    /// `silence_digits_ms`).
+    pub order_number_digits: u8,
+    /// Digits of a phone number, likewise (default 10: a US number; a Chinese mobile's 11th digit follows
+    /// the 10th without a pause).
+    pub phone_number_digits: u8,
 }
 
 impl Default for EndpointConfig {
@@ -60,6 +67,8 @@ impl Default for EndpointConfig {
             max_turn_ms: 15_000,
             early_asr_ms: 240,
             silence_complete_ms: 400,
+            order_number_digits: 8,
+            phone_number_digits: 10,
         }
     }
 }
@@ -70,7 +79,7 @@ impl EndpointConfig {
         match mode {
             ListenMode::Open => self.silence_open_ms,
             ListenMode::YesNo => self.silence_yes_no_ms,
-            ListenMode::Digits => self.silence_digits_ms,
+            ListenMode::Digits { .. } => self.silence_digits_ms,
             ListenMode::Address => self.silence_address_ms,
         }
     }

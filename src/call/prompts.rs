@@ -1,4 +1,5 @@
-//! The few things the session says on its own, without asking the dialogue: goodbyes forced by timers.
+//! The few things the session says on its own, without asking the dialogue: goodbyes forced by timers, and
+//! the line that tells a caller the bot has them back after a hand-over.
 
 use crate::lang::Lang;
 
@@ -49,6 +50,41 @@ impl Goodbye {
     }
 }
 
+/// What the session says when a caller comes back to it from an escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comeback {
+    /// A person talked with the caller and handed them back (or hung up their side).
+    FromAgent,
+    /// Nobody took the call: the agent's phone went unanswered, or a transfer failed.
+    NoAgent,
+}
+
+impl Comeback {
+    /// The text, in the call's language.
+    pub fn text(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Comeback::FromAgent, Lang::En) => {
+                "You're back with the virtual assistant. Is there anything else I can help you with?"
+            }
+            (Comeback::FromAgent, Lang::Zh) => "您已回到智能客服。请问还有什么可以帮您？",
+            (Comeback::NoAgent, Lang::En) => {
+                "Sorry, none of my colleagues could take your call just now. I'm still here: how can I help?"
+            }
+            (Comeback::NoAgent, Lang::Zh) => {
+                "抱歉，现在没有同事能接听您的电话。我还在，请问有什么可以帮您？"
+            }
+        }
+    }
+
+    /// The name its audio is cached under.
+    pub fn prompt_key(self) -> &'static str {
+        match self {
+            Comeback::FromAgent => "comeback-from-agent",
+            Comeback::NoAgent => "comeback-no-agent",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +97,15 @@ mod tests {
                     Lang::detect(goodbye.text(lang)),
                     Some(lang),
                     "{goodbye:?} {lang}"
+                );
+            }
+        }
+        for comeback in [Comeback::FromAgent, Comeback::NoAgent] {
+            for lang in [Lang::Zh, Lang::En] {
+                assert_eq!(
+                    Lang::detect(comeback.text(lang)),
+                    Some(lang),
+                    "{comeback:?} {lang}"
                 );
             }
         }

@@ -46,8 +46,10 @@ pub enum ListenMode {
     Open,
     /// A yes/no question: answers are short, so the turn ends sooner.
     YesNo,
-    /// An order or phone number read out or typed: people pause between digit groups.
-    Digits,
+    /// An order or phone number read out or typed: people pause between digit groups. `whole` is how many
+    /// digits make the number whole (0: unknown); once an early transcript holds that many, a short pause
+    /// ends the turn.
+    Digits { whole: u8 },
     /// A postal address: long, with pauses.
     Address,
 }

@@ -14,11 +14,11 @@ use super::endpoint::{EndpointEvent, Endpointer, Utterance};
 use super::events::{CallEvent, EndReason, EventKind, StaleInput};
 use super::frame::{FRAME_MS, Frame, frames_for_ms};
 use super::playout::{Playout, Pulled};
-use super::prompts::Goodbye;
+use super::prompts::{Comeback, Goodbye};
 use super::protocol::{
     Action, EscalateReason, HangupReason, Input, ListenMode, ReplyEnd, ReplyId, TurnId, UserTurn,
 };
-use super::transcript::{LanguagePicker, reads_complete};
+use super::transcript::{LanguagePicker, holds_whole_number, reads_complete};
 use super::turns::{Stage, TurnLog};
 
 /// Who has the call.
@@ -95,6 +95,8 @@ pub struct CallSession {
     bargein_wait: Option<(TurnId, Instant)>,
     /// Barge-in utterances playback resumed over before their transcript came.
     resumed_unheard: Vec<TurnId>,
+    /// A person joined the call since the escalation (what the bot says when it gets the caller back).
+    agent_joined: bool,
 }
 
 fn after(now: Instant, ms: u64) -> Option<Instant> {
@@ -130,6 +132,7 @@ impl CallSession {
             next_take: 1,
             bargein_wait: None,
             resumed_unheard: Vec::new(),
+            agent_joined: false,
             config,
         };
         session.actions.push_back(Action::Greet);
@@ -188,6 +191,7 @@ impl CallSession {
             }
             Input::AgentJoined => {
                 self.event(now, EventKind::AgentJoined);
+                self.agent_joined = true;
                 if self.phase != Phase::Escalated {
                     self.hand_over_quietly(now);
                 }
@@ -200,7 +204,16 @@ impl CallSession {
                     self.no_inputs = 0;
                     self.max_call_at =
                         after(now, u64::from(self.config.timers.max_call_secs) * 1000);
-                    self.rearm_no_input(now);
+                    let comeback = if std::mem::take(&mut self.agent_joined) {
+                        Comeback::FromAgent
+                    } else {
+                        Comeback::NoAgent
+                    };
+                    // The no-input timer starts once this has played.
+                    self.no_input_at = None;
+                    let (reply, lang) = (self.new_reply_id(), self.speaking_lang());
+                    let text = comeback.text(lang).to_string();
+                    self.play(reply, None, text, lang, Some(comeback.prompt_key()), now);
                 } else {
                     self.event(now, EventKind::InputIgnored { what: "agent left" });
                 }
@@ -312,6 +325,11 @@ impl CallSession {
     /// What the bot is waiting for (set by the latest reply).
     pub fn listen_mode(&self) -> ListenMode {
         self.listen
+    }
+
+    /// The settings the session runs with.
+    pub fn config(&self) -> &CallConfig {
+        &self.config
     }
 
     /// The call's language, once known.
@@ -482,14 +500,14 @@ impl CallSession {
 
     fn end_if_complete(&mut self, now: Instant) {
         let Some(early) = &self.early else { return };
-        let complete = early
-            .heard
-            .as_ref()
-            .is_some_and(|h| reads_complete(&h.text));
-        let quick = matches!(self.listen, ListenMode::Open | ListenMode::YesNo);
+        let complete = early.heard.as_ref().is_some_and(|h| match self.listen {
+            ListenMode::Open | ListenMode::YesNo => reads_complete(&h.text),
+            ListenMode::Digits { whole } => holds_whole_number(&h.text, whole),
+            // Addresses have no reliable finished shape: the full silence decides.
+            ListenMode::Address => false,
+        });
         let paused_ms = self.endpointer.silence_frames() * FRAME_MS;
         if complete
-            && quick
             && self.speaking == Some(early.turn)
             && paused_ms >= self.config.endpoint.silence_complete_ms
         {
@@ -758,7 +776,7 @@ impl CallSession {
         self.no_input_at = None;
         match self
             .digits
-            .press(key, now, self.listen == ListenMode::Digits)
+            .press(key, now, matches!(self.listen, ListenMode::Digits { .. }))
         {
             KeyOutcome::Escalate => {
                 self.escalate(EscalateReason::Dtmf, now);
@@ -806,14 +824,17 @@ impl CallSession {
             reason: goodbye.reason(),
             deadline: after(now, u64::from(self.config.timers.closing_timeout_ms)),
         };
-        let lang = self
-            .language
-            .current()
-            .or(self.last_reply_lang)
-            .unwrap_or(Lang::En);
-        let reply = self.new_reply_id();
+        let (reply, lang) = (self.new_reply_id(), self.speaking_lang());
         let text = goodbye.text(lang).to_string();
         self.play(reply, None, text, lang, Some(goodbye.prompt_key()), now);
+    }
+
+    /// The language the session speaks in on its own: the caller's, else the last reply's.
+    fn speaking_lang(&self) -> Lang {
+        self.language
+            .current()
+            .or(self.last_reply_lang)
+            .unwrap_or(Lang::En)
     }
 
     fn escalate(&mut self, reason: EscalateReason, now: Instant) {

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dialogue::nlu::spoken_digits::digit_runs;
 use crate::lang::{Lang, is_cjk};
 
 /// Transcript settings (`[call.transcript]`).
@@ -75,6 +76,15 @@ pub fn reads_complete(text: &str) -> bool {
         && words
             .last()
             .is_some_and(|w| !CONTINUES.contains(&w.as_str()))
+}
+
+/// True if a transcript holds a run of at least `whole` digits, written or spoken ("2024 1234",
+/// "two zero two four one two three four", 二零二四…); `whole` 0 never does.
+pub fn holds_whole_number(text: &str, whole: u8) -> bool {
+    whole > 0
+        && digit_runs(text)
+            .iter()
+            .any(|run| run.digits.len() >= usize::from(whole))
 }
 
 /// The call's language: fixed, or taken from the first transcript and kept unless the caller clearly switches.

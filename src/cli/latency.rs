@@ -9,7 +9,7 @@ use clap::Args;
 use kefu::config::Config;
 use kefu::doors::replay::{self, Replayer};
 use kefu::lang::Lang;
-use kefu::pipeline::Latency;
+use kefu::pipeline::{Latency, TurnRecord};
 use kefu::speech::asr::AsrEngine;
 
 /// Options of `kefu bench latency`.
@@ -21,6 +21,15 @@ pub struct LatencyArgs {
     /// Whisper models to compare (an English-only model is measured on the English fixtures only).
     #[arg(long, value_delimiter = ',', default_value = "tiny.en,base")]
     pub models: Vec<String>,
+}
+
+/// Turns listed at the end of a model's block, slowest first.
+const SLOWEST_SHOWN: usize = 3;
+
+/// A measured turn and the fixture it came from.
+struct Measured {
+    fixture: String,
+    turn: TurnRecord,
 }
 
 /// Runs the benchmark and prints one block per model.
@@ -35,23 +44,28 @@ pub fn run(config: &Config, args: LatencyArgs) -> Result<()> {
         );
         let english_only = !asr.is_multilingual();
         let replayer = Replayer::with_asr(&cfg, asr)?;
-        let mut turns: Vec<Latency> = Vec::new();
-        let mut used = 0;
+        let mut measured: Vec<Measured> = Vec::new();
+        let (mut used, mut passed) = (0, 0);
         for fixture in &fixtures {
             if english_only && fixture.lang != Some(Lang::En) {
                 continue;
             }
             let outcome = replayer.run(fixture)?;
             used += 1;
-            turns.extend(
+            passed += usize::from(outcome.passed);
+            measured.extend(
                 outcome
                     .call
                     .turns
                     .into_iter()
                     .filter(|t| t.latency.voice_to_voice_ms.is_some())
-                    .map(|t| t.latency),
+                    .map(|turn| Measured {
+                        fixture: outcome.fixture.clone(),
+                        turn,
+                    }),
             );
         }
+        let turns: Vec<Latency> = measured.iter().map(|m| m.turn.latency.clone()).collect();
         if turns.is_empty() {
             bail!(
                 "no spoken turn got a reply in {} with {model}",
@@ -59,10 +73,11 @@ pub fn run(config: &Config, args: LatencyArgs) -> Result<()> {
             );
         }
         println!(
-            "{} ({} fixtures{}, {} answered spoken turns)",
+            "{} ({} fixtures{}, {} passing their checks; {} answered spoken turns)",
             replayer.asr_model(),
             used,
             if english_only { ", English only" } else { "" },
+            passed,
             turns.len()
         );
         println!("  {:<22} {:>7} {:>7} {:>7}", "ms", "p50", "p95", "max");
@@ -87,6 +102,23 @@ pub fn run(config: &Config, args: LatencyArgs) -> Result<()> {
                 percentile(&values, 50),
                 percentile(&values, 95),
                 values[values.len() - 1]
+            );
+        }
+        measured.sort_by_key(|m| std::cmp::Reverse(m.turn.latency.voice_to_voice_ms));
+        println!("  slowest turns (endpoint / ASR / dialogue / TTS ms):");
+        for m in measured.iter().take(SLOWEST_SHOWN) {
+            let l = &m.turn.latency;
+            let ms = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+            println!(
+                "    {:>5} ms  {} turn {}: {} / {} / {} / {}  {:?}",
+                ms(l.voice_to_voice_ms),
+                m.fixture,
+                m.turn.turn,
+                ms(l.endpoint_wait_ms),
+                ms(l.asr_ms),
+                ms(l.dialogue_ms),
+                ms(l.tts_first_audio_ms),
+                m.turn.text
             );
         }
     }

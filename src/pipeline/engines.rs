@@ -169,7 +169,13 @@ impl Engines {
                 take,
                 audio,
                 language,
+                cancel,
             } => {
+                if cancel.is_cancelled() {
+                    // Under load, stale early takes would otherwise queue ahead of the turn's real one.
+                    tracing::debug!(%turn, take, "skipped a superseded transcription");
+                    return;
+                }
                 let opts = AsrOptions {
                     language,
                     prompt: None,

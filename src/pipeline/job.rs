@@ -13,7 +13,8 @@ use crate::speech::asr::{LanguageChoice, Transcript};
 
 use super::CallSpec;
 
-/// Set when a job's output is no longer wanted (barge-in, hang-up); checked between sentences.
+/// Set when a job's output is no longer wanted (barge-in, hang-up, a newer take of the same turn); checked
+/// before a job starts and between sentences.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel(Arc<AtomicBool>);
 
@@ -32,12 +33,14 @@ impl Cancel {
 pub enum Job {
     /// Open the conversation and write the greeting.
     Greet { spec: CallSpec },
-    /// Recognise an utterance (16 kHz).
+    /// Recognise an utterance (16 kHz). A cancelled one is skipped without output: the session has moved on
+    /// to a newer take of the turn, or the call is over.
     Transcribe {
         turn: TurnId,
         take: u32,
         audio: Vec<f32>,
         language: LanguageChoice,
+        cancel: Cancel,
     },
     /// Give a caller turn to the dialogue. The conversation travels with the job and comes back in the result.
     Understand {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::analytics::CallRecorder;
 use crate::analytics::survey::{self, Survey};
+use crate::call::endpoint::EndpointConfig;
 use crate::call::{
     Action, CallEvent, CallSession, EscalateReason, EventKind, Frame, Input, ListenMode, ReplyEnd,
     ReplyId, TurnId, UserTurn,
@@ -43,6 +44,8 @@ pub struct CallRunner {
     controls: VecDeque<Control>,
     /// The reply being synthesised, so a barge-in can cancel the rest of it.
     synthesis: Option<(ReplyId, Cancel)>,
+    /// Transcriptions under way, newest take per turn; a newer take of a turn supersedes the older one.
+    transcribing: Vec<(TurnId, u32, Cancel)>,
     /// Replies whose first sentence has not arrived yet.
     first_sentence_due: Vec<ReplyId>,
     /// The dialogue's reason for the escalation the session is about to carry out.
@@ -85,6 +88,7 @@ impl CallRunner {
             jobs: VecDeque::new(),
             controls: VecDeque::new(),
             synthesis: None,
+            transcribing: Vec::new(),
             first_sentence_due: Vec::new(),
             handover: None,
             log,
@@ -150,6 +154,9 @@ impl CallRunner {
     pub fn hangup(&mut self, now: Instant) {
         self.feed(Input::Hangup, now);
         self.cancel_synthesis();
+        for (_, _, cancel) in self.transcribing.drain(..) {
+            cancel.cancel();
+        }
     }
 
     /// A person took the call / gave it back.
@@ -238,6 +245,8 @@ impl CallRunner {
                 );
             }
             JobOutput::Transcript { turn, take, result } => {
+                self.transcribing
+                    .retain(|(t, k, _)| (*t, *k) != (turn, take));
                 self.recorder.job("asr", compute, result.is_ok());
                 let input = match result {
                     Ok(t) => {
@@ -345,18 +354,14 @@ impl CallRunner {
         if turn == TurnId::GREETING && self.recording.is_some() {
             text = format!("{} {text}", consent_notice(reply.lang));
         }
-        let mut listen = listen_mode(reply.expect);
+        let mut listen = listen_mode(reply.expect, &self.session.config().endpoint);
         let mut end = end;
         if end == ReplyEnd::Hangup && turn != TurnId::GREETING && self.survey == Survey::Ready {
             self.survey = Survey::Asked(reply.lang);
             text = format!("{text} {}", survey::question(reply.lang));
-            listen = ListenMode::Digits;
+            listen = ListenMode::Digits { whole: 1 };
             end = ReplyEnd::Continue;
         }
-        self.controls.push_back(Control::Event(UiEvent::BotSaid {
-            text: text.clone(),
-            lang: reply.lang,
-        }));
         self.feed(
             Input::Reply {
                 turn,
@@ -377,10 +382,6 @@ impl CallRunner {
             self.recorder.csat(score);
         }
         let text = survey::closing(lang, score.is_some()).to_string();
-        self.controls.push_back(Control::Event(UiEvent::BotSaid {
-            text: text.clone(),
-            lang,
-        }));
         self.feed(
             Input::Reply {
                 turn,
@@ -433,11 +434,21 @@ impl CallRunner {
                 spec: self.spec.clone(),
             }),
             Action::Transcribe { turn, take, audio } => {
+                // The session only ever uses a turn's newest take.
+                let cancel = Cancel::default();
+                self.transcribing.retain(|(t, _, older)| {
+                    if *t == turn {
+                        older.cancel();
+                    }
+                    *t != turn
+                });
+                self.transcribing.push((turn, take, cancel.clone()));
                 self.jobs.push_back(Job::Transcribe {
                     turn,
                     take,
                     audio,
                     language: self.asr_language,
+                    cancel,
                 });
             }
             Action::Understand { turn, input } => {
@@ -464,6 +475,11 @@ impl CallRunner {
             } => {
                 self.cancel_synthesis();
                 self.log.speaking(reply, &text, lang);
+                // Every line the caller is about to hear: the dialogue's replies and the session's own.
+                self.controls.push_back(Control::Event(UiEvent::BotSaid {
+                    text: text.clone(),
+                    lang,
+                }));
                 let cancel = Cancel::default();
                 self.synthesis = Some((reply, cancel.clone()));
                 self.first_sentence_due.push(reply);
@@ -575,10 +591,15 @@ fn start_recording(engines: &Engines, channel: Channel) -> Option<CallRecording>
 }
 
 /// How long the session waits for the caller after a reply, from what the reply asked for.
-fn listen_mode(expect: Expect) -> ListenMode {
+fn listen_mode(expect: Expect, endpoint: &EndpointConfig) -> ListenMode {
     match expect {
         Expect::YesNo => ListenMode::YesNo,
-        Expect::OrderNumber | Expect::Phone => ListenMode::Digits,
+        Expect::OrderNumber => ListenMode::Digits {
+            whole: endpoint.order_number_digits,
+        },
+        Expect::Phone => ListenMode::Digits {
+            whole: endpoint.phone_number_digits,
+        },
         Expect::Address => ListenMode::Address,
         Expect::Open | Expect::Choice => ListenMode::Open,
     }

@@ -18,7 +18,7 @@ mod evaluation;
 mod features;
 mod intent;
 mod sentiment;
-mod spoken_digits;
+pub(crate) mod spoken_digits;
 mod text;
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,8 @@
 //! end — but not after abbreviations ("Mr.", "e.g."), initials ("J. Smith"), inside numbers ("3.5") or at
 //! "No." before a number ("order No. 5"). Sentences longer than [`MAX_WIDTH`] are cut further at commas, and so
 //! is a long first sentence at its first clause: the caller hears the reply begin after a clause's synthesis
-//! rather than a whole sentence's.
+//! rather than a whole sentence's. An English first sentence with no comma early enough is cut before a word
+//! that opens a phrase ("… four | should arrive tomorrow"), where a speaker may pause anyway.
 
 /// Width (an ideograph counts 2, since it carries about a short word) past which a sentence is cut at a comma.
 pub const MAX_WIDTH: usize = 80;
@@ -13,6 +14,16 @@ pub const MAX_WIDTH: usize = 80;
 const LEAD_WIDTH: usize = 24;
 /// Shortest first clause worth its own piece (shorter ones sound clipped on their own).
 const MIN_LEAD_WIDTH: usize = 12;
+/// A first clause wider than this is cut before a phrase-opening word instead, if there is one.
+const MAX_LEAD_WIDTH: usize = 50;
+/// Shortest lead cut before a phrase-opening word: without a comma the break is weaker, so the lead is longer.
+const MIN_WORD_LEAD_WIDTH: usize = 20;
+/// Words that open a phrase (conjunctions, prepositions, auxiliaries after a subject): an English sentence
+/// may be cut before them.
+const PHRASE_OPENERS: &[&str] = &[
+    "and", "but", "or", "so", "because", "which", "with", "for", "at", "should", "will", "is",
+    "are", "has", "have", "was",
+];
 
 /// Words that end with a dot without ending the sentence (compared case-insensitively, without the dot).
 const ABBREVIATIONS: &[&str] = &[
@@ -80,23 +91,49 @@ pub fn split(text: &str) -> Vec<String> {
 }
 
 /// The first clause of a sentence wider than [`LEAD_WIDTH`], and the rest, if the clause is at least
-/// [`MIN_LEAD_WIDTH`] wide and something speakable follows it.
+/// [`MIN_LEAD_WIDTH`] wide and something speakable follows it. A clause wider than [`MAX_LEAD_WIDTH`] (or
+/// none) gives way to a cut before the first phrase opener past [`MIN_WORD_LEAD_WIDTH`].
 fn split_lead(sentence: &str) -> Option<(String, String)> {
     if width(sentence) <= LEAD_WIDTH {
         return None;
     }
     let chars: Vec<char> = sentence.chars().collect();
     let mut lead_width = 0;
-    let cut = (0..chars.len()).find(|&i| {
+    let mut widths = Vec::with_capacity(chars.len());
+    let comma = (0..chars.len()).find(|&i| {
         lead_width += width(chars[i].encode_utf8(&mut [0; 4]));
+        widths.push(lead_width);
         is_clause_break(&chars, i) && lead_width >= MIN_LEAD_WIDTH
-    })?;
-    let lead: String = chars[..=cut].iter().collect();
-    let rest: String = chars[cut + 1..].iter().collect();
+    });
+    // The comma's piece includes the comma; a word cut's piece ends before the word's space.
+    let cut = match comma {
+        Some(i) if lead_width <= MAX_LEAD_WIDTH => i + 1,
+        _ => phrase_opener_cut(&chars).or(comma.map(|i| i + 1))?,
+    };
+    let lead: String = chars[..cut].iter().collect();
+    let rest: String = chars[cut..].iter().collect();
     let rest = rest.trim();
     rest.chars()
         .any(char::is_alphanumeric)
         .then(|| (lead.trim().to_string(), rest.to_string()))
+}
+
+/// Where an English sentence can be cut before a phrase opener: the index of the space before the first one
+/// that leaves a lead of at least [`MIN_WORD_LEAD_WIDTH`] and at most [`MAX_LEAD_WIDTH`].
+fn phrase_opener_cut(chars: &[char]) -> Option<usize> {
+    let text: String = chars.iter().collect();
+    let mut at = 0;
+    for word in text.split(' ') {
+        let lead = width(text[..at].trim_end());
+        if lead > MAX_LEAD_WIDTH {
+            return None;
+        }
+        if lead >= MIN_WORD_LEAD_WIDTH && PHRASE_OPENERS.contains(&word.to_lowercase().as_str()) {
+            return Some(text[..at].chars().count().saturating_sub(1));
+        }
+        at += word.len() + 1;
+    }
+    None
 }
 
 /// A comma that ends a clause ("1,000" is not one; Chinese typed with ASCII commas, "发货,预计", has them).
@@ -215,8 +252,11 @@ mod tests {
     #[test]
     fn abbreviations_numbers_and_initials_do_not_end_sentences() {
         assert_eq!(
-            split("Mr. Smith paid 3.5 dollars for order No. 5 on Jan. 3. J. Lee will call you."),
+            split(
+                "Hi. Mr. Smith paid 3.5 dollars for order No. 5 on Jan. 3. J. Lee will call you."
+            ),
             [
+                "Hi.",
                 "Mr. Smith paid 3.5 dollars for order No. 5 on Jan. 3.",
                 "J. Lee will call you."
             ]
@@ -256,15 +296,19 @@ mod tests {
 
     #[test]
     fn long_sentences_are_cut_at_commas() {
-        let en = "Your refund of 1,299 dollars was approved this morning by our billing team, \
+        // After a short first sentence, so only the width rule cuts.
+        let en = "Good news. Your refund of 1,299 dollars was approved this morning by our billing team, \
                   and it should reach your card within three to five working days, depending on your bank.";
         let pieces = split(en);
-        assert_eq!(pieces.len(), 3, "{pieces:?}");
-        assert!(pieces[0].ends_with("billing team,"), "{pieces:?}");
+        assert_eq!(pieces.len(), 4, "{pieces:?}");
+        assert!(pieces[1].ends_with("billing team,"), "{pieces:?}");
         assert!(pieces.iter().all(|p| width(p) <= MAX_WIDTH));
         let one_clause =
             "Please keep the receipt that came with the parcel because the courier will ask for it";
-        assert_eq!(split(&format!("{one_clause} {one_clause}.")).len(), 1);
+        assert_eq!(
+            split(&format!("Thanks. {one_clause} {one_clause}.")).len(),
+            2
+        );
         let zh = "您的退款申请已经通过审核，款项将在三到五个工作日内原路退回到您的支付账户，\
                   如果超过时间仍未到账，请联系您的开户银行或者再次拨打我们的客服热线。";
         let pieces = split(zh);
@@ -311,6 +355,37 @@ mod tests {
             ["Sure, I can help you change the delivery address of that order."]
         );
         assert_eq!(split("Yes, it has shipped."), ["Yes, it has shipped."]);
+    }
+
+    #[test]
+    fn a_first_sentence_without_an_early_comma_is_cut_before_a_phrase_opener() {
+        assert_eq!(
+            split(
+                "Order two zero two four one two three four should arrive tomorrow, December 11th."
+            ),
+            [
+                "Order two zero two four one two three four",
+                "should arrive tomorrow, December 11th."
+            ]
+        );
+        assert_eq!(
+            split(
+                "I'd suggest the Sony LinkBuds S at 1299 yuan and the Shokz OpenFit at 1299 yuan."
+            ),
+            [
+                "I'd suggest the Sony LinkBuds S",
+                "at 1299 yuan and the Shokz OpenFit at 1299 yuan."
+            ]
+        );
+        // An opener too early leaves a clipped lead, too late a slow one: no cut.
+        assert_eq!(
+            split("It is the one with the blue lid."),
+            ["It is the one with the blue lid."]
+        );
+        assert_eq!(
+            split("The Apple iPhone 15 128GB in midnight black costs 5999 yuan and ships today."),
+            ["The Apple iPhone 15 128GB in midnight black costs 5999 yuan and ships today."]
+        );
         assert_eq!(
             split("The refund of 1,299 yuan reached your card on Monday morning."),
             ["The refund of 1,299 yuan reached your card on Monday morning."]
