@@ -204,6 +204,9 @@ pub struct TtsConfig {
     pub noise_scale_w: f32,
     /// Piper (VITS) duration multiplier (> 1 is slower), on top of `speed`.
     pub length_scale: f32,
+    /// Megabytes of recently spoken sentences kept in memory, so repeated reply sentences are not synthesised
+    /// again (0 turns it off; about 0.1 MB per second of Kokoro speech).
+    pub sentence_cache_mb: usize,
 }
 
 impl Default for TtsConfig {
@@ -219,6 +222,7 @@ impl Default for TtsConfig {
             noise_scale: 0.0,
             noise_scale_w: 0.0,
             length_scale: 1.0,
+            sentence_cache_mb: crate::speech::tts::DEFAULT_SENTENCE_CACHE_MB,
         }
     }
 }

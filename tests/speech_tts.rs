@@ -228,6 +228,33 @@ fn speak_yields_one_chunk_per_sentence_lazily() {
 }
 
 #[test]
+fn repeated_reply_sentences_come_from_memory_unless_the_cache_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let speak = |engine: &TtsEngine, text: &str| -> Vec<Vec<f32>> {
+        engine
+            .speak(text, Lang::Zh)
+            .map(|c| c.unwrap().samples)
+            .collect()
+    };
+    let engine = TtsEngine::with_voices(espeak(Lang::En), espeak(Lang::Zh), 1.0, dir.path());
+    let first = speak(&engine, "已为您查询。请问还有什么可以帮您？");
+    assert_eq!(engine.sentences_synthesized(), 2);
+    let again = speak(&engine, "好的。请问还有什么可以帮您？");
+    assert_eq!(
+        engine.sentences_synthesized(),
+        3,
+        "only the new sentence is synthesised"
+    );
+    assert_eq!(again[1], first[1], "the cached sentence is the same audio");
+
+    let uncached = TtsEngine::with_voices(espeak(Lang::En), espeak(Lang::Zh), 1.0, dir.path())
+        .with_sentence_cache(0);
+    speak(&uncached, "请问还有什么可以帮您？");
+    speak(&uncached, "请问还有什么可以帮您？");
+    assert_eq!(uncached.sentences_synthesized(), 2);
+}
+
+#[test]
 fn prompts_come_from_the_cache_without_synthesising() {
     let dir = tempfile::tempdir().unwrap();
     let engine = TtsEngine::with_voices(espeak(Lang::En), espeak(Lang::Zh), 1.0, dir.path());

@@ -44,10 +44,24 @@ pub enum BenchCommand {
         /// 16 kHz mono 16-bit WAV files.
         wavs: Vec<PathBuf>,
     },
-    /// Time to first audio and real-time factor of the configured voices and of espeak-ng.
-    Tts,
+    /// Time to first audio and real-time factor of the configured voices (and of espeak-ng, for English).
+    Tts(TtsBenchArgs),
     /// Voice-to-voice latency over the replay fixtures, per Whisper model, with its breakdown.
     Latency(super::latency::LatencyArgs),
+}
+
+/// Arguments of `kefu bench tts`.
+#[derive(Args)]
+pub struct TtsBenchArgs {
+    /// Only this language's voice: zh or en (default: both).
+    #[arg(long)]
+    pub lang: Option<Lang>,
+    /// Timed runs per text (after one warm-up run).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Threads per synthesis (default: `tts.threads` from the config).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// Arguments of `kefu bench asr`.
@@ -78,7 +92,7 @@ pub fn run(config: &Config, command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Asr(args) => bench_asr(args, config),
         BenchCommand::Vad { wavs } => bench_vad(config, wavs),
-        BenchCommand::Tts => bench_tts(config),
+        BenchCommand::Tts(args) => bench_tts(config, args),
         BenchCommand::Latency(args) => super::latency::run(config, args),
     }
 }
@@ -128,48 +142,102 @@ const EN_REPLY: &str = "Thank you for calling. Your order was shipped yesterday 
 const ZH_SENTENCE: &str = "您的订单已经发货，预计明天送达。";
 const ZH_REPLY: &str = "感谢您的来电。您的订单昨天已经发货，预计星期五送达。请问还有什么可以帮您？";
 
-fn bench_tts(config: &Config) -> Result<()> {
-    let engine = TtsEngine::load(&config.models.dir, &config.tts)?;
-    for (lang, text) in [
+fn bench_tts(config: &Config, args: TtsBenchArgs) -> Result<()> {
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let mut tts = config.tts.clone();
+    // Every run must synthesise: a cached sentence would time nothing.
+    tts.sentence_cache_mb = 0;
+    if let Some(threads) = args.threads {
+        tts.threads = threads;
+    }
+    let texts: Vec<(Lang, &str)> = [
         (Lang::En, EN_REPLY),
         (Lang::Zh, ZH_SENTENCE),
         (Lang::Zh, ZH_REPLY),
-    ] {
-        report(engine.voice(lang).name(), &engine, text, lang)?;
+    ]
+    .into_iter()
+    .filter(|(lang, _)| args.lang.is_none_or(|l| l == *lang))
+    .collect();
+    println!(
+        "{} thread(s) per synthesis, {} timed run(s) after 1 warm-up; load average before: {}",
+        tts.threads,
+        args.runs,
+        load_average()
+    );
+    let engine = TtsEngine::load(&config.models.dir, &tts)?;
+    for &(lang, text) in &texts {
+        report(engine.voice(lang).name(), &engine, text, lang, args.runs)?;
     }
-    if engine.voice(Lang::En).name() != "espeak:en-us" {
-        let espeak: Arc<dyn Voice> = Arc::new(EspeakVoice::new(Lang::En, &config.tts.espeak_data)?);
+    if args.lang != Some(Lang::Zh) && engine.voice(Lang::En).name() != "espeak:en-us" {
+        let espeak: Arc<dyn Voice> = Arc::new(EspeakVoice::new(Lang::En, &tts.espeak_data)?);
         let scratch = std::env::temp_dir().join("kefu-bench-tts-cache");
         let espeak_engine =
-            TtsEngine::with_voices(Arc::clone(&espeak), espeak, config.tts.speed, &scratch);
-        report("espeak:en-us", &espeak_engine, EN_REPLY, Lang::En)?;
+            TtsEngine::with_voices(Arc::clone(&espeak), espeak, tts.speed, &scratch)
+                .with_sentence_cache(0);
+        report(
+            "espeak:en-us",
+            &espeak_engine,
+            EN_REPLY,
+            Lang::En,
+            args.runs,
+        )?;
     }
+    println!("load average after: {}", load_average());
     Ok(())
 }
 
-/// Speaks `text` twice (the first run warms up) and prints the second run's timings.
-fn report(name: &str, engine: &TtsEngine, text: &str, lang: Lang) -> Result<()> {
-    for _ in engine.speak(text, lang) {}
-    let cpu_start = process_cpu_secs();
-    let start = Instant::now();
-    let mut first = None;
-    let mut audio_secs = 0.0;
+/// Speaks `text` once to warm up, then `runs` times, and prints the minimum and median time to first audio,
+/// total time, real-time factor and CPU time.
+fn report(name: &str, engine: &TtsEngine, text: &str, lang: Lang, runs: usize) -> Result<()> {
     for chunk in engine.speak(text, lang) {
-        let chunk = chunk?;
-        first.get_or_insert_with(|| start.elapsed().as_secs_f64());
-        audio_secs += chunk.duration_secs();
+        chunk?;
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    let cpu = match (cpu_start, process_cpu_secs()) {
-        (Some(a), Some(b)) => format!(", CPU {:.3} s", b - a),
-        _ => String::new(),
-    };
+    let (mut first, mut total, mut cpu) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut audio_secs, mut pieces, mut first_secs) = (0.0, 0, 0.0);
+    for _ in 0..runs {
+        let cpu_start = process_cpu_secs();
+        let start = Instant::now();
+        (audio_secs, pieces) = (0.0, 0);
+        for chunk in engine.speak(text, lang) {
+            let chunk = chunk?;
+            if pieces == 0 {
+                first.push(start.elapsed().as_secs_f64());
+                first_secs = chunk.duration_secs();
+            }
+            pieces += 1;
+            audio_secs += chunk.duration_secs();
+        }
+        total.push(start.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (cpu_start, process_cpu_secs()) {
+            cpu.push(b - a);
+        }
+    }
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let audio = audio_secs.max(f64::EPSILON);
     println!(
-        "tts {name} ({lang}): {audio_secs:.2} s of audio, time to first audio {:.3} s, total {elapsed:.3} s, RTF {:.3}{cpu}",
-        first.unwrap_or(elapsed),
-        elapsed / audio_secs.max(f64::EPSILON)
+        "tts {name} ({lang}) {text:?}: {audio_secs:.2} s of audio in {pieces} piece(s), the first {first_secs:.2} s\n  \
+         time to first audio min {:.3} s, median {:.3} s; total min {:.3} s, median {:.3} s; \
+         RTF min {:.3}, median {:.3}; CPU median {:.3} s ({:.2} CPU-s per audio-s)",
+        min(&first),
+        median(&first),
+        min(&total),
+        median(&total),
+        min(&total) / audio,
+        median(&total) / audio,
+        median(&cpu),
+        median(&cpu) / audio,
     );
     Ok(())
+}
+
+/// The 1, 5 and 15-minute load averages (`/proc/loadavg`): timings on a shared machine need them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Timings of one engine on one model: wall-clock and CPU seconds (all threads) per run.

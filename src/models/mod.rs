@@ -12,7 +12,9 @@ pub mod integrity;
 pub mod kokoro_voice;
 pub mod manifest;
 pub mod npy;
+pub mod onnx_float;
 pub mod piper_voice;
+pub mod protobuf;
 mod registry;
 
 pub use manifest::{Build, Manifest, ModelSpec};

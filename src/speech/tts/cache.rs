@@ -1,6 +1,8 @@
-//! Cache of fixed prompts (greetings, hold messages): in memory, and on disk so a restart does not re-synthesise.
+//! Caches of synthesised speech: fixed prompts (greetings, hold messages) in memory and on disk, so a restart
+//! does not re-synthesise them, and recently spoken sentences in a small in-memory LRU ([`SentenceCache`]):
+//! replies repeat sentences ("请问还有什么可以帮您？") that a neural voice would otherwise make again every call.
 //!
-//! Entries are keyed by a hash of voice name, sample rate, speed and text, so changing any of them makes a new
+//! Prompt entries are keyed by a hash of voice name, sample rate, speed and text, so changing any of them makes a new
 //! entry. A file is `KEFUTTS1`, the sample rate (u32 LE), then the samples (f32 LE): exact, unlike 16-bit WAV.
 
 use std::collections::HashMap;
@@ -118,6 +120,78 @@ impl PromptCache {
     }
 }
 
+/// Recently spoken sentences by (voice, speed, text), bounded by their total size; the least recently used go
+/// first.
+pub struct SentenceCache {
+    budget_bytes: usize,
+    lru: Mutex<Lru>,
+}
+
+/// Voice name, speed (as bits), text.
+type SentenceKey = (String, u32, String);
+
+#[derive(Default)]
+struct Lru {
+    /// Samples and the tick of their last use.
+    entries: HashMap<SentenceKey, (Arc<[f32]>, u64)>,
+    tick: u64,
+    bytes: usize,
+}
+
+impl SentenceCache {
+    /// A cache holding at most `budget_bytes` of samples (0 turns it off).
+    pub fn new(budget_bytes: usize) -> Self {
+        Self {
+            budget_bytes,
+            lru: Mutex::new(Lru::default()),
+        }
+    }
+
+    /// The samples of `text` spoken by `voice` at `speed`, if cached.
+    pub fn get(&self, voice: &str, speed: f32, text: &str) -> Option<Arc<[f32]>> {
+        let mut lru = self.lock();
+        lru.tick += 1;
+        let tick = lru.tick;
+        let key = (voice.to_string(), speed.to_bits(), text.to_string());
+        let (samples, used) = lru.entries.get_mut(&key)?;
+        *used = tick;
+        Some(Arc::clone(samples))
+    }
+
+    /// Keeps `samples`, dropping the least recently used sentences to stay within the budget.
+    pub fn put(&self, voice: &str, speed: f32, text: &str, samples: &[f32]) {
+        let size = std::mem::size_of_val(samples);
+        if size > self.budget_bytes {
+            return;
+        }
+        let mut lru = self.lock();
+        lru.tick += 1;
+        let tick = lru.tick;
+        let key = (voice.to_string(), speed.to_bits(), text.to_string());
+        if let Some((old, _)) = lru.entries.insert(key, (Arc::from(samples), tick)) {
+            lru.bytes -= std::mem::size_of_val(&*old);
+        }
+        lru.bytes += size;
+        while lru.bytes > self.budget_bytes {
+            let Some(oldest) = lru
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((gone, _)) = lru.entries.remove(&oldest) {
+                lru.bytes -= std::mem::size_of_val(&*gone);
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
+        self.lru.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 fn decode(bytes: &[u8], sample_rate: u32) -> Option<Vec<f32>> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let (rate, data) = rest.split_first_chunk::<4>()?;
@@ -171,6 +245,33 @@ mod tests {
         assert!(fresh.get(&id("你好", "espeak")).is_none());
         let name = id("您好", "espeak").file_name("x");
         assert_eq!(name, "greeting_zh-x.f32");
+    }
+
+    #[test]
+    fn sentences_are_kept_within_the_budget_least_recently_used_first() {
+        let cache = SentenceCache::new(3 * 400);
+        for text in ["a", "b", "c"] {
+            cache.put("kokoro", 1.0, text, &[0.5; 100]);
+        }
+        assert!(cache.get("kokoro", 1.0, "a").is_some());
+        cache.put("kokoro", 1.0, "d", &[0.25; 100]);
+        assert!(
+            cache.get("kokoro", 1.0, "b").is_none(),
+            "b was the least recently used"
+        );
+        assert_eq!(&*cache.get("kokoro", 1.0, "d").unwrap(), &[0.25; 100][..]);
+        assert!(cache.get("kokoro", 1.0, "a").is_some());
+        assert!(cache.get("espeak", 1.0, "a").is_none());
+        assert!(cache.get("kokoro", 1.2, "a").is_none());
+        cache.put("kokoro", 1.0, "huge", &[0.0; 1000]);
+        assert!(cache.get("kokoro", 1.0, "huge").is_none());
+        assert!(
+            cache.get("kokoro", 1.0, "c").is_some(),
+            "a too-large entry evicts nothing"
+        );
+        let off = SentenceCache::new(0);
+        off.put("kokoro", 1.0, "a", &[0.5; 10]);
+        assert!(off.get("kokoro", 1.0, "a").is_none());
     }
 
     #[test]

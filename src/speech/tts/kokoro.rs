@@ -1,4 +1,5 @@
-//! Kokoro-82M (int8 ONNX, 24 kHz) speaking Mandarin, on the process's one ONNX Runtime.
+//! Kokoro-82M (ONNX, float32 weights dequantised from the int8 release at fetch time; 24 kHz) speaking Mandarin,
+//! on the process's one ONNX Runtime.
 //!
 //! Text goes through kefu's Mandarin front end ([`super::mandarin`]) to Kokoro v1.0's Mandarin IPA; symbols
 //! the model's `vocab.json` lacks are skipped. Inputs: `tokens` `[[0, ids…, 0]]`, `style` = the voice's style
@@ -7,6 +8,12 @@
 //! Kokoro's Mandarin styles (`zf_*`, `zm_*`) come from npm (model `kokoro-zh`); the Japanese styles shipped
 //! with the model speak Mandarin with an accent whose tones are heard better a little slower
 //! ([`KokoroVoice::with_pace`]).
+//!
+//! Speed: the vocoder's convolutions take ~78% of the time, and the cost follows the length of the audio the
+//! model generates, about 0.55 CPU-seconds per second on one AVX-512 core in float32 (int8: ~1.45x more).
+//! Each inference also generates ~0.4 s of silence before the speech and ~1 s after it (zf_xiaobei; trimmed
+//! here), so short pieces pay for it. Capping the predicted durations of the edge tokens saves 7–15% but
+//! changes the spoken part too, so it is not done.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

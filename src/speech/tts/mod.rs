@@ -15,13 +15,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::TtsConfig;
 use crate::lang::Lang;
-use cache::{PromptCache, PromptId};
+use cache::{PromptCache, PromptId, SentenceCache};
 use espeak::EspeakVoice;
 use kokoro::KokoroVoice;
 use piper::{PiperVoice, VitsScales};
 
 /// Voice names accepted in `[tts] en_voice` / `zh_voice`.
 pub const VOICE_NAMES: &str = "\"piper-joe\" (English), \"kokoro\" (Mandarin), \"espeak\"";
+
+/// Megabytes of recently spoken sentences kept in memory by default (`[tts] sentence_cache_mb`).
+pub const DEFAULT_SENTENCE_CACHE_MB: usize = 32;
 
 /// Errors of speech synthesis.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +88,7 @@ pub struct TtsEngine {
     zh: Arc<dyn Voice>,
     speed: f32,
     cache: PromptCache,
+    sentences: SentenceCache,
     synthesized: AtomicU64,
 }
 
@@ -94,12 +98,10 @@ impl TtsEngine {
     pub fn load(models_dir: &Path, cfg: &TtsConfig) -> Result<Self, TtsError> {
         let en = load_voice(&cfg.en_voice, Lang::En, models_dir, cfg)?;
         let zh = load_voice(&cfg.zh_voice, Lang::Zh, models_dir, cfg)?;
-        Ok(Self::with_voices(
-            en,
-            zh,
-            cfg.speed,
-            &models_dir.join("tts-cache"),
-        ))
+        Ok(
+            Self::with_voices(en, zh, cfg.speed, &models_dir.join("tts-cache"))
+                .with_sentence_cache(cfg.sentence_cache_mb << 20),
+        )
     }
 
     /// An engine over voices built elsewhere (for models kefu does not know by name).
@@ -114,8 +116,15 @@ impl TtsEngine {
             zh,
             speed,
             cache: PromptCache::new(cache_dir),
+            sentences: SentenceCache::new(DEFAULT_SENTENCE_CACHE_MB << 20),
             synthesized: AtomicU64::new(0),
         }
+    }
+
+    /// Keeps up to `bytes` of recently spoken sentences in memory (0: none).
+    pub fn with_sentence_cache(mut self, bytes: usize) -> Self {
+        self.sentences = SentenceCache::new(bytes);
+        self
     }
 
     /// The voice speaking `lang`.
@@ -165,14 +174,20 @@ impl TtsEngine {
         Ok(self.cache.put(&id, samples))
     }
 
-    /// Sentences synthesised so far (cache hits excluded): for metrics.
+    /// Sentences synthesised so far (cache hits, prompt or sentence, excluded): for metrics.
     pub fn sentences_synthesized(&self) -> u64 {
         self.synthesized.load(Ordering::Relaxed)
     }
 
     fn synthesize(&self, voice: &dyn Voice, sentence: &str) -> Result<Vec<f32>, TtsError> {
+        if let Some(hit) = self.sentences.get(voice.name(), self.speed, sentence) {
+            return Ok(hit.to_vec());
+        }
         self.synthesized.fetch_add(1, Ordering::Relaxed);
-        voice.synthesize(sentence, self.speed)
+        let samples = voice.synthesize(sentence, self.speed)?;
+        self.sentences
+            .put(voice.name(), self.speed, sentence, &samples);
+        Ok(samples)
     }
 }
 

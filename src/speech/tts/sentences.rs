@@ -136,11 +136,13 @@ fn phrase_opener_cut(chars: &[char]) -> Option<usize> {
     None
 }
 
-/// A comma that ends a clause ("1,000" is not one).
+/// A comma that ends a clause ("1,000" is not one; Chinese typed with ASCII commas, "发货,预计", has them).
 fn is_clause_break(chars: &[char], i: usize) -> bool {
     match chars[i] {
         '，' | '、' => true,
-        ',' => chars.get(i + 1).is_none_or(|n| n.is_whitespace()),
+        ',' => chars
+            .get(i + 1)
+            .is_none_or(|&n| n.is_whitespace() || crate::lang::is_cjk(n)),
         _ => false,
     }
 }
@@ -330,6 +332,10 @@ mod tests {
         assert_eq!(
             split("您的订单已经发货，预计明天下午送达，请注意查收。"),
             ["您的订单已经发货，", "预计明天下午送达，请注意查收。"]
+        );
+        assert_eq!(
+            split("您的订单已经发货,预计明天送达"),
+            ["您的订单已经发货,", "预计明天送达"]
         );
         assert_eq!(
             split("您的订单已经发货，预计明天送达。请问还有别的吗？"),
