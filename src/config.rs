@@ -158,7 +158,7 @@ pub struct AsrConfig {
     /// Inference states kept ready; this many utterances are decoded at once (default: one per core).
     pub workers: usize,
     /// Size Whisper's audio context to the utterance instead of a full 30 s window (much faster on short
-    /// utterances; guarded by a token cap and loop detection, with a full-window retry).
+    /// utterances; guarded by a token cap and loop detection, retried with a wider context, then the full window).
     pub fit_audio_context: bool,
     /// Use whisper.cpp's flash-attention kernels (same text). Off: on a 2-core AVX-512 machine they were ~13%
     /// slower for short utterances.

@@ -1276,9 +1276,12 @@ fn a_whole_order_number_ends_a_digits_turn_after_a_short_pause() {
     for (heard, whole, silence_ms) in [
         // All eight digits, however Whisper writes them: the short pause is enough.
         ("It's 2024 1234.", 8, 400),
-        ("two zero two four one two three four", 8, 400),
+        ("two zero two four one two three four.", 8, 400),
+        ("It's too 0241234.", 8, 400),
         // Half the number: the caller is between digit groups, so the full digits silence applies.
         ("2024.", 8, 1300),
+        // Digits left open, as Whisper writes a pause mid-number (here with two it invented): wait.
+        ("2 0 2 4 1 2 1 2", 8, 1300),
         // The shop's order-number length is unknown.
         ("It's 2024 1234.", 0, 1300),
     ] {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dialogue::nlu::spoken_digits::digit_runs;
+use crate::dialogue::nlu::spoken_digits::{DigitRun, digit_runs, homophone_readings};
 use crate::lang::{Lang, is_cjk};
 
 /// Transcript settings (`[call.transcript]`).
@@ -78,13 +78,16 @@ pub fn reads_complete(text: &str) -> bool {
             .is_some_and(|w| !CONTINUES.contains(&w.as_str()))
 }
 
-/// True if a transcript holds a run of at least `whole` digits, written or spoken ("2024 1234",
-/// "two zero two four one two three four", 二零二四…); `whole` 0 never does.
+/// True if a transcript holds a run of at least `whole` digits, written or spoken ("2024 1234.",
+/// "two zero two four one two three four.", 二零二四…。, "too 0245678."), and Whisper ended it as a sentence:
+/// a pause between digit groups it leaves open ("2 0 2 4 1 2"), and a decoder that invents digits in such a
+/// pause ("2 0 2 4 1 2 1 2" for "two zero two four one two") rarely closes the sentence. `whole` 0 never does.
 pub fn holds_whole_number(text: &str, whole: u8) -> bool {
+    let long_enough =
+        |runs: Vec<DigitRun>| runs.iter().any(|r| r.digits.len() >= usize::from(whole));
     whole > 0
-        && digit_runs(text)
-            .iter()
-            .any(|run| run.digits.len() >= usize::from(whole))
+        && text.trim_end().ends_with(['.', '?', '!', '。', '？', '！'])
+        && (long_enough(digit_runs(text)) || long_enough(homophone_readings(text)))
 }
 
 /// The call's language: fixed, or taken from the first transcript and kept unless the caller clearly switches.

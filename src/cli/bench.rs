@@ -381,7 +381,7 @@ fn bench_asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
         print_row(&model, "kefu", &kefu, audio_secs);
         if retries > 0 {
             println!(
-                "{:<16} note: {retries} of {} runs retried with the full window",
+                "{:<16} note: {retries} of {} runs retried with a wider audio context",
                 "", args.runs
             );
         }

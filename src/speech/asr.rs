@@ -3,8 +3,10 @@
 //!
 //! Speed: whisper.cpp's encoder normally runs a 30 s window whatever the utterance length. We size the audio
 //! context to the utterance (≈ 50 encoder frames per second), which is several times faster on 2–6 s utterances
-//! but occasionally makes the decoder loop. Guards catch that (a token cap proportional to the audio length and
-//! n-gram loop detection, checked after every token) and retry once with the full window.
+//! but occasionally makes the decoder loop (typically repeating the whole sentence: it does not see where the
+//! audio ends). Guards catch that (a token cap proportional to the audio length and n-gram loop detection,
+//! checked after every token) and retry with twice the context, then if need be the full window: on one
+//! thread the doubled context cost tiny.en 0.6 s where the full window cost 1.6 s.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -118,7 +120,7 @@ pub struct Transcript {
     pub compute: Duration,
     /// Encoder frames used by the accepted pass (1500 = full 30 s window).
     pub audio_ctx: usize,
-    /// True if a guard tripped on the sized context and the full window was used.
+    /// True if a guard tripped on the sized context and a wider one (`audio_ctx`) was used.
     pub retried: bool,
 }
 
@@ -260,14 +262,17 @@ impl AsrEngine {
         };
         let mut pass = greedy::decode(&self.ctx, &self.vocab, state, &req)?;
         let mut retried = false;
-        if pass.cut_short && req.audio_ctx < FULL_AUDIO_CTX {
+        for wider in [req.audio_ctx * 2, FULL_AUDIO_CTX] {
+            if !pass.cut_short || req.audio_ctx >= FULL_AUDIO_CTX {
+                break;
+            }
             tracing::debug!(
                 tokens = pass.tokens.len(),
                 audio_ctx = req.audio_ctx,
                 text = pass.text,
-                "ASR guard tripped on a sized context; retrying with the full window"
+                "ASR guard tripped on a sized context; retrying with a wider one"
             );
-            req.audio_ctx = FULL_AUDIO_CTX;
+            req.audio_ctx = wider.min(FULL_AUDIO_CTX);
             req.lang = Some(pass.lang);
             retried = true;
             pass = greedy::decode(&self.ctx, &self.vocab, state, &req)?;
