@@ -530,23 +530,7 @@ fn a_caller_in_the_app_reaches_an_agent_on_the_console() {
         &server,
     );
 
-    let mut caller = Browser::launch("drive.mjs", json!({ "fakeAudio": caller_mic }));
-    let page = format!("http://127.0.0.1:{}/", server.http);
-    caller.send(json!({"cmd": "open", "url": page}), &server);
-    caller.send(json!({"cmd": "select_lang", "lang": "en"}), &server);
-    caller.send(json!({"cmd": "click", "selector": "#call"}), &server);
-    caller.send(
-        json!({"cmd": "wait_state", "states": ["listening"], "timeout_ms": 60000}),
-        &server,
-    );
-    caller.send(
-        json!({"cmd": "type", "text": "I want to talk to a person"}),
-        &server,
-    );
-    caller.send(
-        json!({"cmd": "wait_state", "states": ["agent"], "timeout_ms": 60000}),
-        &server,
-    );
+    let mut caller = Browser::app_caller_asking_for_a_person(&caller_mic, server.http, &server);
 
     agent.send(
         json!({"cmd": "wait_visible", "selector": "#offer", "timeout_ms": 60000}),

@@ -81,20 +81,7 @@ fn a_caller_who_presses_0_talks_with_the_registered_desk_phone() {
         kefu.log(),
         desk.screen()
     );
-    let caller = Baresip::start(
-        dir.path(),
-        "caller",
-        &caller_voice,
-        "<sip:+14155550100@127.0.0.1:{port}>;regint=0;audio_codecs=pcmu,pcma",
-    );
-    caller.command("dial", &format!("sip:kefu@{}", kefu.sip));
-    assert!(
-        caller.wait_for(Duration::from_secs(10), &|| kefu
-            .log()
-            .contains("call answered")),
-        "kefu answers:\n{}",
-        kefu.log()
-    );
+    let caller = kefu.answered_caller(dir.path(), &caller_voice, "pcmu,pcma");
     std::thread::sleep(Duration::from_millis(2500));
     caller.command("sndcode", "0");
     assert!(

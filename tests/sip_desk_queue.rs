@@ -116,13 +116,7 @@ fn a_phone_caller_who_asks_for_a_person_is_queued_to_the_registered_desk_phone()
         caller_voice.to_str().unwrap(),
     ]);
     let desk = desk_phone(&kefu, dir.path(), "alice", &agent_voice, true);
-    let caller = Baresip::start(
-        dir.path(),
-        "caller",
-        &caller_voice,
-        "<sip:+14155550100@127.0.0.1:{port}>;regint=0;audio_codecs=pcmu",
-    );
-    caller.command("dial", &format!("sip:kefu@{}", kefu.sip));
+    let caller = kefu.answered_caller(dir.path(), &caller_voice, "pcmu");
     assert!(
         caller.wait_for(Duration::from_secs(30), &|| kefu
             .log()
@@ -205,20 +199,7 @@ fn a_desk_phone_that_does_not_pick_up_is_set_away_and_the_next_desk_phone_takes_
     // Bob joins first (free the longest, so rung first) and lets it ring.
     let bob = desk_phone(&kefu, dir.path(), "bob", &quiet, false);
     let alice = desk_phone(&kefu, dir.path(), "alice", &quiet, true);
-    let caller = Baresip::start(
-        dir.path(),
-        "caller",
-        &quiet,
-        "<sip:+14155550100@127.0.0.1:{port}>;regint=0;audio_codecs=pcmu",
-    );
-    caller.command("dial", &format!("sip:kefu@{}", kefu.sip));
-    assert!(
-        caller.wait_for(Duration::from_secs(10), &|| kefu
-            .log()
-            .contains("call answered")),
-        "kefu answers:\n{}",
-        kefu.log()
-    );
+    let caller = kefu.answered_caller(dir.path(), &quiet, "pcmu");
     std::thread::sleep(Duration::from_millis(2500));
     caller.command("sndcode", "0");
     assert!(
@@ -292,25 +273,7 @@ fn an_app_caller_reaches_the_desk_phone_through_the_queue() {
     ]);
     let desk = desk_phone(&kefu, dir.path(), "alice", &agent_voice, true);
 
-    let mut caller = Browser::launch("drive.mjs", json!({ "fakeAudio": mic }));
-    caller.send(
-        json!({"cmd": "open", "url": format!("http://127.0.0.1:{}/", kefu.http)}),
-        &kefu,
-    );
-    caller.send(json!({"cmd": "select_lang", "lang": "en"}), &kefu);
-    caller.send(json!({"cmd": "click", "selector": "#call"}), &kefu);
-    caller.send(
-        json!({"cmd": "wait_state", "states": ["listening"], "timeout_ms": 60000}),
-        &kefu,
-    );
-    caller.send(
-        json!({"cmd": "type", "text": "I want to talk to a person"}),
-        &kefu,
-    );
-    caller.send(
-        json!({"cmd": "wait_state", "states": ["agent"], "timeout_ms": 30000}),
-        &kefu,
-    );
+    let mut caller = Browser::app_caller_asking_for_a_person(&mic, kefu.http, &kefu);
     let before = caller.send(json!({"cmd": "stats"}), &kefu)["botAudioEnergy"]
         .as_f64()
         .unwrap();

@@ -143,20 +143,7 @@ fn baresip_transfer(target: &str, done: &str) -> (String, bool, Kefu) {
     let dir = tempfile::tempdir().unwrap();
     let quiet = silence_wav(dir.path(), "quiet", 30.0);
     let mut uas = sipp_uas(dir.path(), target, target_port);
-    let phone = sip_support::Baresip::start(
-        dir.path(),
-        "caller",
-        &quiet,
-        "<sip:+14155550100@127.0.0.1:{port}>;regint=0;audio_codecs=pcmu,pcma",
-    );
-    phone.command("dial", &format!("sip:kefu@{}", kefu.sip));
-    assert!(
-        phone.wait_for(Duration::from_secs(10), &|| kefu
-            .log()
-            .contains("call answered")),
-        "kefu answers:\n{}",
-        kefu.log()
-    );
+    let phone = kefu.answered_caller(dir.path(), &quiet, "pcmu,pcma");
     std::thread::sleep(Duration::from_millis(1500));
     phone.command("sndcode", "0");
     let ended = phone.wait_for(Duration::from_secs(20), &|| kefu.log().contains(done));

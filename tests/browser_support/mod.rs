@@ -62,6 +62,33 @@ impl Browser {
         }
     }
 
+    /// An app caller whose microphone plays `mic`: opens the voice page at `http_port`, calls in English and
+    /// types that they want a person; returns once the page shows the call with (or waiting for) an agent.
+    pub fn app_caller_asking_for_a_person(
+        mic: &Path,
+        http_port: u16,
+        server: &impl ServerLog,
+    ) -> Browser {
+        let mut caller = Browser::launch("drive.mjs", json!({ "fakeAudio": mic }));
+        let page = format!("http://127.0.0.1:{http_port}/");
+        caller.send(json!({"cmd": "open", "url": page}), server);
+        caller.send(json!({"cmd": "select_lang", "lang": "en"}), server);
+        caller.send(json!({"cmd": "click", "selector": "#call"}), server);
+        caller.send(
+            json!({"cmd": "wait_state", "states": ["listening"], "timeout_ms": 60000}),
+            server,
+        );
+        caller.send(
+            json!({"cmd": "type", "text": "I want to talk to a person"}),
+            server,
+        );
+        caller.send(
+            json!({"cmd": "wait_state", "states": ["agent"], "timeout_ms": 60000}),
+            server,
+        );
+        caller
+    }
+
     /// Sends one command; a failure fails the test with the server's log.
     pub fn send(&mut self, command: Value, server: &impl ServerLog) -> Value {
         self.try_send(command)

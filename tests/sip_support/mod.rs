@@ -60,6 +60,26 @@ pub struct Kefu {
 }
 
 impl Kefu {
+    /// A baresip caller from +14155550100 playing `voice` (offering `codecs`, e.g. "pcmu,pcma") who has dialled
+    /// kefu and been answered.
+    pub fn answered_caller(&self, dir: &Path, voice: &Path, codecs: &str) -> Baresip {
+        let caller = Baresip::start(
+            dir,
+            "caller",
+            voice,
+            &format!("<sip:+14155550100@127.0.0.1:{{port}}>;regint=0;audio_codecs={codecs}"),
+        );
+        caller.command("dial", &format!("sip:kefu@{}", self.sip));
+        assert!(
+            caller.wait_for(Duration::from_secs(10), &|| self
+                .log()
+                .contains("call answered")),
+            "kefu answers:\n{}",
+            self.log()
+        );
+        caller
+    }
+
     /// Starts kefu with a `[sip]` section made of the test's settings plus free ports, and waits until it
     /// answers OPTIONS. Models come from `$KEFU_MODELS_DIR` (or `./models`).
     pub fn start(sip_settings: &str) -> Kefu {
