@@ -11,7 +11,8 @@ pysptk sdist that carries the CMU ARCTIC clip; it is cached in ~/.cache/kefu/pip
 tools give the same bytes (sox runs with -R, noise comes from sox's seeded generator).
 
 Which synthesiser speaks a language is one setting, TTS below (or KEFU_FIXTURE_TTS_ZH / KEFU_FIXTURE_TTS_EN):
-"espeak" (espeak-ng) or "kefu" (`kefu say`, the project's own voices, e.g. a neural Mandarin voice once installed).
+"espeak" (espeak-ng; English callers) or "kefu" (`kefu say`, the project's own voices; Mandarin callers, with Kokoro:
+needs the fetched models and a kefu binary, KEFU_BIN).
 """
 
 import argparse
@@ -36,7 +37,7 @@ RATE = 16000
 # Synthesiser per language: "espeak" or "kefu" (`kefu say --lang <lang>`).
 TTS = {
     "en": os.environ.get("KEFU_FIXTURE_TTS_EN", "espeak"),
-    "zh": os.environ.get("KEFU_FIXTURE_TTS_ZH", "espeak"),
+    "zh": os.environ.get("KEFU_FIXTURE_TTS_ZH", "kefu"),
 }
 # espeak-ng defaults per language (a recipe or a segment may override voice/rate/pitch).
 ESPEAK = {
