@@ -105,7 +105,7 @@ fn replays_pass_twice_with_the_same_call_logs() {
 }
 
 #[test]
-#[ignore = "replays count real compute time, so a loaded machine changes turn outcomes; run with --ignored on a quiet machine (24/24 twice, 100 s)"]
+#[ignore = "replays count real compute time, so a loaded machine changes turn outcomes; run with --ignored on a quiet machine (24/24 twice, about 150 s)"]
 fn the_fixture_suite_passes_twice_with_the_same_call_logs() {
     assert!(replay_twice(&fixtures(), "replay-suite") >= 16);
 }
