@@ -543,6 +543,12 @@ mod tests {
         }
     }
 
+    /// Signs `agent` in with `langs` (both departments) and makes them available at `at`.
+    fn available(q: &mut Queue, agent: AgentId, langs: &[Lang], at: Instant) {
+        q.sign_in(agent, skills(langs), at);
+        q.set_presence(agent, Presence::Available, at).unwrap();
+    }
+
     fn drain(q: &mut Queue) -> Vec<QueueAction> {
         std::iter::from_fn(|| q.poll_action()).collect()
     }
@@ -579,8 +585,7 @@ mod tests {
             .unwrap();
         assert_eq!(q.waiting(), vec!["vip", "upset", "calm"]);
         drain(&mut q);
-        q.sign_in(1, skills(&[Lang::En]), t0 + 3 * S);
-        q.set_presence(1, Presence::Available, t0 + 3 * S).unwrap();
+        available(&mut q, 1, &[Lang::En], t0 + 3 * S);
         assert_eq!(offers(&drain(&mut q)), vec![("vip".to_string(), 1)]);
     }
 
@@ -588,8 +593,7 @@ mod tests {
     fn a_call_goes_only_to_an_agent_with_its_language_and_department() {
         let t0 = Instant::now();
         let mut q = Queue::new(config());
-        q.sign_in(1, skills(&[Lang::En]), t0);
-        q.set_presence(1, Presence::Available, t0).unwrap();
+        available(&mut q, 1, &[Lang::En], t0);
         q.sign_in(
             2,
             Skills {
@@ -612,8 +616,7 @@ mod tests {
         q.enqueue("zh-buy".into(), need(Lang::Zh, Priority::Normal), t0 + S)
             .unwrap();
         assert_eq!(offers(&drain(&mut q)), vec![("zh-buy".to_string(), 2)]);
-        q.sign_in(3, skills(&[Lang::Zh, Lang::En]), t0 + 2 * S);
-        q.set_presence(3, Presence::Available, t0 + 2 * S).unwrap();
+        available(&mut q, 3, &[Lang::Zh, Lang::En], t0 + 2 * S);
         assert_eq!(offers(&drain(&mut q)), vec![("zh-repair".to_string(), 3)]);
     }
 
@@ -645,8 +648,7 @@ mod tests {
     fn an_unanswered_offer_puts_the_agent_away_and_rings_the_next() {
         let t0 = Instant::now();
         let mut q = Queue::new(config());
-        q.sign_in(1, skills(&[Lang::En]), t0);
-        q.set_presence(1, Presence::Available, t0).unwrap();
+        available(&mut q, 1, &[Lang::En], t0);
         q.sign_in(2, skills(&[Lang::En]), t0);
         q.set_presence(2, Presence::Available, t0 + S).unwrap();
         q.enqueue("a".into(), need(Lang::En, Priority::Normal), t0 + 2 * S)
@@ -764,8 +766,7 @@ mod tests {
     fn a_call_whose_agent_vanished_goes_back_in_front_of_the_queue() {
         let t0 = Instant::now();
         let mut q = Queue::new(config());
-        q.sign_in(1, skills(&[Lang::En]), t0);
-        q.set_presence(1, Presence::Available, t0).unwrap();
+        available(&mut q, 1, &[Lang::En], t0);
         q.enqueue("first".into(), need(Lang::En, Priority::Normal), t0)
             .unwrap();
         q.accept(1, "first", t0 + S).unwrap();
@@ -783,8 +784,7 @@ mod tests {
             position: 1,
             expected_wait: 180 * S
         }));
-        q.sign_in(2, skills(&[Lang::En]), t0 + 4 * S);
-        q.set_presence(2, Presence::Available, t0 + 4 * S).unwrap();
+        available(&mut q, 2, &[Lang::En], t0 + 4 * S);
         assert_eq!(offers(&drain(&mut q)), vec![("first".to_string(), 2)]);
     }
 
@@ -792,8 +792,7 @@ mod tests {
     fn an_agent_whose_audio_dropped_is_put_away_and_the_caller_requeued() {
         let t0 = Instant::now();
         let mut q = Queue::new(config());
-        q.sign_in(1, skills(&[Lang::En]), t0);
-        q.set_presence(1, Presence::Available, t0).unwrap();
+        available(&mut q, 1, &[Lang::En], t0);
         q.enqueue("a".into(), need(Lang::En, Priority::Normal), t0)
             .unwrap();
         q.accept(1, "a", t0 + S).unwrap();
@@ -808,8 +807,7 @@ mod tests {
     fn a_caller_hanging_up_withdraws_the_offer_and_an_ended_call_means_wrap_up() {
         let t0 = Instant::now();
         let mut q = Queue::new(config());
-        q.sign_in(1, skills(&[Lang::En]), t0);
-        q.set_presence(1, Presence::Available, t0).unwrap();
+        available(&mut q, 1, &[Lang::En], t0);
         q.enqueue("a".into(), need(Lang::En, Priority::Normal), t0)
             .unwrap();
         drain(&mut q);
