@@ -3,24 +3,16 @@
 //! call's CSAT, and the call ends with thanks. Call recording (off by default): a consent notice first, both
 //! sides in a stereo WAV registered in the store. Needs the models (`kefu models fetch`).
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use common::voice_engines;
 use kefu::config::Config;
-use kefu::dialogue::nlu::{self, Nlu};
-use kefu::dialogue::{Channel, DialogueEngine, KnowledgeBase};
-use kefu::doors::replay::replay_clock;
+use kefu::dialogue::Channel;
 use kefu::lang::Lang;
 use kefu::pipeline::{CallRunner, CallSpec, Control, Engines, UiEvent};
-use kefu::speech::asr::AsrEngine;
-use kefu::speech::tts::TtsEngine;
-use kefu::speech::vad::{self, VadModel};
-use kefu::store::Store;
-use kefu::store::seed::{self, DEFAULT_SEED_DAY};
-
-fn missing(what: &str, e: &dyn std::fmt::Display) -> ! {
-    panic!("{what} unavailable ({e}): run `kefu models fetch`")
-}
 
 fn engines() -> Arc<Engines> {
     static ENGINES: OnceLock<Arc<Engines>> = OnceLock::new();
@@ -28,7 +20,7 @@ fn engines() -> Arc<Engines> {
         let config = Config::load(None).unwrap();
         assert!(config.analytics.csat_survey, "the survey is on by default");
         assert!(!config.privacy.record_calls, "recording is off by default");
-        load(config)
+        voice_engines(config)
     }))
 }
 
@@ -38,32 +30,7 @@ fn recording_engines(recordings: &std::path::Path) -> Arc<Engines> {
     config.privacy.record_calls = true;
     config.privacy.recordings_dir = recordings.to_path_buf();
     config.analytics.csat_survey = false;
-    load(config)
-}
-
-fn load(mut config: Config) -> Arc<Engines> {
-    config.asr.model = "tiny.en".into();
-    let dir = &config.models.dir;
-    let asr = AsrEngine::load(dir, &config.asr).unwrap_or_else(|e| missing("Whisper", &e));
-    let tts = TtsEngine::load(dir, &config.tts).unwrap_or_else(|e| missing("TTS", &e));
-    let vad = VadModel::load(&vad::model_path(dir)).unwrap_or_else(|e| missing("VAD", &e));
-    let nlu = Nlu::load_or_train(&nlu::default_model_path(dir), &config.nlu.data_dir).unwrap();
-    let kb = KnowledgeBase::load(&config.dialogue.kb_path).unwrap();
-    let store = Store::open_in_memory().unwrap();
-    seed::seed(&store, DEFAULT_SEED_DAY, false).unwrap();
-    let dialogue = DialogueEngine::new(store, nlu, kb)
-        .unwrap()
-        .with_clock(Arc::new(replay_clock));
-    Arc::new(
-        Engines::from_parts(
-            Arc::new(asr),
-            Arc::new(tts),
-            Arc::new(vad),
-            Arc::new(dialogue),
-            &config,
-        )
-        .unwrap(),
-    )
+    voice_engines(config)
 }
 
 /// A phone call on a virtual clock; engine jobs run inline and answer at once.

@@ -1,54 +1,22 @@
 //! The pipeline with real engines: live calls on worker threads (ticked on the real clock, asserting only what
 //! happens, never how fast) and the runner's degradation when an engine cannot take a job.
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use common::voice_engines;
 use kefu::config::Config;
-use kefu::dialogue::nlu::{self, Nlu};
-use kefu::dialogue::{Channel, DialogueEngine, KnowledgeBase};
-use kefu::doors::replay::replay_clock;
+use kefu::dialogue::Channel;
 use kefu::lang::Lang;
 use kefu::pipeline::{CallRunner, CallSpec, Control, Engines, Job, JobOutput, LiveCall, UiEvent};
-use kefu::speech::asr::AsrEngine;
-use kefu::speech::tts::TtsEngine;
-use kefu::speech::vad::{self, VadModel};
-use kefu::store::Store;
-use kefu::store::seed::{self, DEFAULT_SEED_DAY};
-
-fn missing(what: &str, e: &dyn std::fmt::Display) -> ! {
-    panic!("{what} unavailable ({e}): run `kefu models fetch`")
-}
 
 /// Engines over the fetched models (tiny.en: these tests speak English) and a freshly seeded shop.
 fn engines() -> Arc<Engines> {
     static ENGINES: OnceLock<Arc<Engines>> = OnceLock::new();
-    Arc::clone(ENGINES.get_or_init(|| {
-        let mut config = Config::load(None).unwrap();
-        config.asr.model = "tiny.en".into();
-        let dir = &config.models.dir;
-        let asr = AsrEngine::load(dir, &config.asr).unwrap_or_else(|e| missing("Whisper", &e));
-        let tts = TtsEngine::load(dir, &config.tts).unwrap_or_else(|e| missing("TTS", &e));
-        let vad = VadModel::load(&vad::model_path(dir)).unwrap_or_else(|e| missing("VAD", &e));
-        let nlu = Nlu::load_or_train(&nlu::default_model_path(dir), &config.nlu.data_dir).unwrap();
-        let kb = KnowledgeBase::load(&config.dialogue.kb_path).unwrap();
-        let store = Store::open_in_memory().unwrap();
-        seed::seed(&store, DEFAULT_SEED_DAY, false).unwrap();
-        let dialogue = DialogueEngine::new(store, nlu, kb)
-            .unwrap()
-            .with_clock(Arc::new(replay_clock));
-        Arc::new(
-            Engines::from_parts(
-                Arc::new(asr),
-                Arc::new(tts),
-                Arc::new(vad),
-                Arc::new(dialogue),
-                &config,
-            )
-            .unwrap(),
-        )
-    }))
+    Arc::clone(ENGINES.get_or_init(|| voice_engines(Config::load(None).unwrap())))
 }
 
 fn english() -> CallSpec {

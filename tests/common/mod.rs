@@ -1,5 +1,6 @@
 //! Shared set-up for conversation tests: the real NLU (trained from the repository data, cached in the models
-//! dir), the real knowledge base and a seeded in-memory store on a fixed clock.
+//! dir), the real knowledge base and a seeded in-memory store on a fixed clock; and, for voice tests, the
+//! real engines over the fetched models.
 
 #![allow(dead_code)]
 
@@ -9,7 +10,12 @@ use chrono::NaiveDateTime;
 use kefu::config::Config;
 use kefu::dialogue::nlu::{self, Nlu};
 use kefu::dialogue::{Channel, Conversation, DialogueEngine, KnowledgeBase, Reply, UserInput};
+use kefu::doors::replay::replay_clock;
 use kefu::lang::Lang;
+use kefu::pipeline::Engines;
+use kefu::speech::asr::AsrEngine;
+use kefu::speech::tts::TtsEngine;
+use kefu::speech::vad::{self, VadModel};
 use kefu::store::Store;
 use kefu::store::seed::{self, DEFAULT_SEED_DAY};
 
@@ -42,6 +48,34 @@ pub fn engine() -> Arc<DialogueEngine> {
         DialogueEngine::new(store, trained_nlu(), kb())
             .unwrap()
             .with_clock(Arc::new(now)),
+    )
+}
+
+/// The real engines for voice tests: tiny.en (these tests speak English), the configured voices and VAD, and
+/// the dialogue over a freshly seeded in-memory store on the replay clock.
+pub fn voice_engines(mut config: Config) -> Arc<Engines> {
+    fn missing(what: &str, e: &dyn std::fmt::Display) -> ! {
+        panic!("{what} unavailable ({e}): run `kefu models fetch`")
+    }
+    config.asr.model = "tiny.en".into();
+    let dir = &config.models.dir;
+    let asr = AsrEngine::load(dir, &config.asr).unwrap_or_else(|e| missing("Whisper", &e));
+    let tts = TtsEngine::load(dir, &config.tts).unwrap_or_else(|e| missing("TTS", &e));
+    let vad = VadModel::load(&vad::model_path(dir)).unwrap_or_else(|e| missing("VAD", &e));
+    let store = Store::open_in_memory().unwrap();
+    seed::seed(&store, DEFAULT_SEED_DAY, false).unwrap();
+    let dialogue = DialogueEngine::new(store, trained_nlu(), kb())
+        .unwrap()
+        .with_clock(Arc::new(replay_clock));
+    Arc::new(
+        Engines::from_parts(
+            Arc::new(asr),
+            Arc::new(tts),
+            Arc::new(vad),
+            Arc::new(dialogue),
+            &config,
+        )
+        .unwrap(),
     )
 }
 
