@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use browser_support::{Browser, ServerLog};
 use serde_json::json;
-use sip_support::{baresip_call, free_port, options, speech_wav, transcribe};
+use sip_support::{
+    baresip_call, caller_asking_for_a_person, free_port, options, speech_wav, transcribe,
+};
 
 const AGENT: &str = "alice";
 
@@ -241,31 +243,7 @@ fn a_phone_caller_asks_for_a_person_and_an_agent_on_the_console_takes_the_call()
     server.add_agent(AGENT, "Alice Wong");
 
     // The caller asks for a person after the greeting, then keeps talking to whoever answers.
-    let ask = speech_wav(
-        dir.path(),
-        "ask",
-        "I want to talk to a person, please.",
-        6.5,
-        12.0,
-    );
-    let more = speech_wav(
-        dir.path(),
-        "more",
-        "My parcel arrived damaged and I would like a replacement.",
-        1.0,
-        6.0,
-    );
-    let caller = dir.path().join("caller.wav");
-    let more = more.to_str().unwrap();
-    sox(&[
-        ask.to_str().unwrap(),
-        more,
-        more,
-        more,
-        more,
-        more,
-        caller.to_str().unwrap(),
-    ]);
+    let caller = caller_asking_for_a_person(dir.path(), 12.0, 5, 6.0);
     let agent = agent_voice(
         dir.path(),
         "Hello, this is Alice from customer service. I am sorry about the damaged parcel.",

@@ -339,6 +339,25 @@ pub fn sipp(dir: &Path, scenario_name: &str, target: SocketAddr, extra: &[&str])
 /// English speech from kefu's own neural voice (`kefu say`, Piper) as a 16-bit 8 kHz WAV padded with silence
 /// (seconds). espeak-ng's voice is intelligible at 16 kHz, but Whisper misreads it once it has been through an
 /// 8 kHz phone line; Piper's survives.
+/// A caller who asks for a person 6.5 s in (after the greeting), waits `wait` seconds, then tells whoever
+/// answers about a damaged parcel `repeats` times, `gap` seconds apart: `DIR/caller.wav`.
+pub fn caller_asking_for_a_person(dir: &Path, wait: f32, repeats: usize, gap: f32) -> PathBuf {
+    let ask = speech_wav(dir, "ask", "I want to talk to a person, please.", 6.5, wait);
+    let more = speech_wav(
+        dir,
+        "more",
+        "My parcel arrived damaged and I would like a replacement.",
+        1.0,
+        gap,
+    );
+    let caller = dir.join("caller.wav");
+    let mut parts = vec![ask.to_str().unwrap()];
+    parts.extend(std::iter::repeat_n(more.to_str().unwrap(), repeats));
+    parts.push(caller.to_str().unwrap());
+    sox(&parts);
+    caller
+}
+
 pub fn speech_wav(dir: &Path, name: &str, text: &str, before: f32, after: f32) -> PathBuf {
     require_tool("sox", "sox");
     let raw = dir.join(format!("{name}.voice.wav"));
@@ -517,6 +536,17 @@ pub fn baresip_call(
 
 /// Transcribes a recording with kefu's own ASR (`kefu transcribe`, English). Pauses longer than half a second
 /// are shortened first: a call recording is mostly waiting, and Whisper reads one 30 s window.
+/// Asserts that `who` heard one of `words` in `recording` (Whisper's lowercased transcript; `log` shown on
+/// failure).
+pub fn assert_heard(recording: &Path, who: &str, words: &[&str], log: &str) {
+    let text = transcribe(recording).to_lowercase();
+    eprintln!("{who} heard: {text}");
+    assert!(
+        words.iter().any(|w| text.contains(w)),
+        "{who} hears one of {words:?}: {text:?}\n{log}"
+    );
+}
+
 pub fn transcribe(wav: &Path) -> String {
     let squeezed = wav.with_extension("squeezed.wav");
     sox(&[
