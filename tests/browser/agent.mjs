@@ -5,25 +5,11 @@
 // Then one JSON command per stdin line; one JSON answer per stdout line: {"ok": true, ...} or
 // {"ok": false, "error": "..."}. The Rust test (tests/agents_console.rs) sends the steps. Commands: open,
 // sign_in, click, wait_visible, wait_text, text, wait_caller_audio, stats, screenshot, close.
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { launch, serve, timeout, waitEnergy } from './harness.mjs';
 
 const options = JSON.parse(process.argv[2] || '{}');
-const args = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-  '--allow-loopback-in-peer-connection', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-];
-if (options.fakeAudio) args.push(`--use-file-for-fake-audio-capture=${options.fakeAudio}`);
-
-const browser = await chromium.launch({ executablePath: options.chromium || '/usr/bin/chromium', headless: true, args });
-const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-const page = await context.newPage();
-const consoleLines = [];
-page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
-page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
-
-const timeout = (command, fallback) => command.timeout_ms ?? fallback;
+const session = await launch(options, { viewport: { width: 1100, height: 900 } });
+const { browser, page } = session;
 
 const commands = {
   async open(c) {
@@ -62,14 +48,7 @@ const commands = {
     return page.evaluate(() => window.kefuAgentDebug.stats());
   },
   async wait_caller_audio(c) {
-    const deadline = Date.now() + timeout(c, 30000);
-    let stats;
-    while (Date.now() < deadline) {
-      stats = await page.evaluate(() => window.kefuAgentDebug.stats());
-      if (stats.callerAudioEnergy > c.min_energy) return stats;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`no caller audio above energy ${c.min_energy}: ${JSON.stringify(stats)}`);
+    return waitEnergy(() => page.evaluate(() => window.kefuAgentDebug.stats()), 'callerAudioEnergy', c, 'caller audio');
   },
   async screenshot(c) {
     await page.screenshot({ path: c.path, fullPage: true });
@@ -81,19 +60,4 @@ const commands = {
   },
 };
 
-const input = createInterface({ input: process.stdin });
-for await (const line of input) {
-  if (!line.trim()) continue;
-  try {
-    const command = JSON.parse(line);
-    const run = commands[command.cmd];
-    if (!run) throw new Error(`unknown command ${command.cmd}`);
-    const result = await run(command);
-    process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
-    if (command.cmd === 'close') break;
-  } catch (error) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: String(error && error.message || error), console: consoleLines.slice(-20) })}\n`);
-  }
-}
-await browser.close().catch(() => {});
-process.exit(0);
+await serve(commands, session);

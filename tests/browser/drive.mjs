@@ -6,34 +6,12 @@
 // {"ok": false, "error": "..."}. The Rust test (tests/webrtc_browser.rs) sends the steps and asserts on the
 // answers. Commands: open, click, type, select_lang, wait_state, wait_line, wait_notice, lines, stats,
 // wait_bot_audio, screenshot, corrupt_offer, reload, close.
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { launch, serve, timeout, waitEnergy } from './harness.mjs';
 
 const options = JSON.parse(process.argv[2] || '{}');
-const args = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-  // WebRTC on loopback: without this Chromium gathers no candidates for 127.0.0.1.
-  '--allow-loopback-in-peer-connection',
-];
-args.push('--use-fake-device-for-media-stream');
-if (options.fakeAudio) args.push(`--use-file-for-fake-audio-capture=${options.fakeAudio}`);
-// A microphone exists either way; the permission prompt is either accepted or refused (as a user would).
-args.push(options.denyMic ? '--deny-permission-prompts' : '--use-fake-ui-for-media-stream');
-
-const browser = await chromium.launch({
-  executablePath: options.chromium || '/usr/bin/chromium',
-  headless: true,
-  args,
-});
 // Phone-sized, like the app's web view.
-const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-const page = await context.newPage();
-const consoleLines = [];
-page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
-page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
-
-const timeout = (command, fallback) => command.timeout_ms ?? fallback;
+const session = await launch(options, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+const { browser, page } = session;
 
 const commands = {
   async open(c) {
@@ -90,14 +68,7 @@ const commands = {
     return page.evaluate(() => window.kefuDebug.stats());
   },
   async wait_bot_audio(c) {
-    const deadline = Date.now() + timeout(c, 30000);
-    let stats;
-    while (Date.now() < deadline) {
-      stats = await page.evaluate(() => window.kefuDebug.stats());
-      if (stats.botAudioEnergy > c.min_energy) return stats;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`no bot audio above energy ${c.min_energy}: ${JSON.stringify(stats)}`);
+    return waitEnergy(() => page.evaluate(() => window.kefuDebug.stats()), 'botAudioEnergy', c, 'bot audio');
   },
   async screenshot(c) {
     await page.screenshot({ path: c.path, fullPage: false });
@@ -121,20 +92,4 @@ const commands = {
   },
 };
 
-const input = createInterface({ input: process.stdin });
-for await (const line of input) {
-  if (!line.trim()) continue;
-  let command;
-  try {
-    command = JSON.parse(line);
-    const run = commands[command.cmd];
-    if (!run) throw new Error(`unknown command ${command.cmd}`);
-    const result = await run(command);
-    process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
-    if (command.cmd === 'close') break;
-  } catch (error) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: String(error && error.message || error), console: consoleLines.slice(-20) })}\n`);
-  }
-}
-await browser.close().catch(() => {});
-process.exit(0);
+await serve(commands, session);
