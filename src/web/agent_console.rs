@@ -35,6 +35,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::chat_api::ApiError;
+use super::webrtc_api::require_sdp;
 use crate::agents::browser_leg::BrowserLeg;
 use crate::agents::{AgentHub, Department, HubError, Presence, Skills};
 use crate::auth::User;
@@ -248,16 +249,7 @@ pub async fn accept(
             "browser audio is off on this server ([webrtc] enabled = false)",
         ));
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("application/sdp") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the console's SDP offer with Content-Type: application/sdp",
-        ));
-    }
+    require_sdp(&headers)?;
     let offer = std::str::from_utf8(&body)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the SDP offer is not UTF-8 text"))?;
     let config = door.config().clone();

@@ -82,18 +82,7 @@ pub async fn offer(
         .map(str::parse::<Lang>)
         .transpose()
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("application/sdp") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "send the SDP offer as the body with Content-Type: application/sdp (got {content_type:?})"
-            ),
-        ));
-    }
+    require_sdp(&headers)?;
     let body = body.map_err(|r| {
         let status = r.status();
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -138,4 +127,21 @@ pub async fn hang_up(State(state): State<AppState>, Path(id): Path<String>) -> R
         _ => ApiError::new(StatusCode::NOT_FOUND, "no such call: it has already ended")
             .into_response(),
     }
+}
+
+/// Refuses a body that is not an SDP offer (415, naming the Content-Type that came).
+pub(super) fn require_sdp(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/sdp") {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "send the SDP offer as the body with Content-Type: application/sdp (got {content_type:?})"
+        ),
+    ))
 }
