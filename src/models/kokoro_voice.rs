@@ -7,8 +7,13 @@
 use std::path::Path;
 
 use super::FormatError;
+use super::integrity::sha256_hex;
+use super::kokoro_int8;
 use super::npy::{npz_names, read_npz_f32};
-use super::onnx_float::dequantize_file;
+use super::onnx_float::dequantize_model;
+
+/// sha256 of the float32 rewrite of the released int8 model (the rewrite is deterministic).
+const FLOAT_MODEL_SHA256: &str = "83fb24f30f236896b60a00328b5f92fa5c61d177c3ebafafb1fea3303b7ef50f";
 
 /// Width of one style vector.
 pub const STYLE_DIM: usize = 256;
@@ -66,10 +71,32 @@ pub fn prepare_kokoro(staging: &Path, dir: &Path) -> Result<(), FormatError> {
         std::fs::write(&tmp, bytes).map_err(|e| FormatError::io(&tmp, e))?;
         std::fs::rename(&tmp, &out).map_err(|e| FormatError::io(&out, e))?;
     }
-    let rewritten = dequantize_file(&staging.join("model.onnx"), &dir.join("model.onnx"))?;
-    tracing::info!(?rewritten, "Kokoro model dequantised to float32");
     let to = dir.join("vocab.json");
     std::fs::rename(&vocab, &to).map_err(|e| FormatError::io(&vocab, e))?;
+    let source = staging.join("model.onnx");
+    let invalid = |reason: String| FormatError::Invalid {
+        path: source.clone(),
+        reason,
+    };
+    let bytes = std::fs::read(&source).map_err(|e| FormatError::io(&source, e))?;
+    let (float, rewritten) = dequantize_model(&bytes).map_err(invalid)?;
+    drop(bytes);
+    let sum = sha256_hex(&float);
+    if sum != FLOAT_MODEL_SHA256 {
+        return Err(invalid(format!(
+            "the float32 rewrite has sha256 {sum}, expected {FLOAT_MODEL_SHA256}"
+        )));
+    }
+    tracing::info!(
+        ?rewritten,
+        "Kokoro model dequantised to float32; calibrating its int8 convolutions"
+    );
+    let (model, convs) = kokoro_int8::quantize(&float, dir).map_err(invalid)?;
+    tracing::info!(convs, "Kokoro vocoder convolutions quantised to int8");
+    let out = dir.join("model.onnx");
+    let tmp = out.with_extension("tmp");
+    std::fs::write(&tmp, model).map_err(|e| FormatError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &out).map_err(|e| FormatError::io(&out, e))?;
     Ok(())
 }
 

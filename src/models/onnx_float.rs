@@ -15,18 +15,17 @@
 //!
 //! Nodes and initialisers left unused are dropped.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::Path;
 
-use super::FormatError;
 use super::protobuf::{
     Field, fields, put_bytes_field, put_varint_field, repeated_fixed32, repeated_varints,
 };
 
 /// ONNX `TensorProto.DataType` values used here.
-const FLOAT: u64 = 1;
-const UINT8: u64 = 2;
-const INT8: u64 = 3;
+pub(super) const FLOAT: u64 = 1;
+pub(super) const UINT8: u64 = 2;
+pub(super) const INT8: u64 = 3;
 
 /// What a rewrite changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -34,19 +33,6 @@ pub struct Rewritten {
     pub convs: usize,
     pub matmuls: usize,
     pub lstms: usize,
-}
-
-/// Reads the quantised model `input` and writes its float32 version to `output`.
-pub fn dequantize_file(input: &Path, output: &Path) -> Result<Rewritten, FormatError> {
-    let bytes = std::fs::read(input).map_err(|e| FormatError::io(input, e))?;
-    let (model, rewritten) = dequantize_model(&bytes).map_err(|reason| FormatError::Invalid {
-        path: input.to_path_buf(),
-        reason,
-    })?;
-    let tmp = output.with_extension("tmp");
-    std::fs::write(&tmp, model).map_err(|e| FormatError::io(&tmp, e))?;
-    std::fs::rename(&tmp, output).map_err(|e| FormatError::io(output, e))?;
-    Ok(rewritten)
 }
 
 /// The float32 version of the serialised `ModelProto` `model`.
@@ -69,17 +55,17 @@ pub fn dequantize_model(model: &[u8]) -> Result<(Vec<u8>, Rewritten), String> {
 
 /// A graph node: the fields kefu reads, the attributes as encoded, and the original bytes if unchanged.
 #[derive(Debug, Clone)]
-struct Node<'a> {
-    name: String,
-    op_type: String,
-    inputs: Vec<String>,
-    outputs: Vec<String>,
-    attributes: Vec<&'a [u8]>,
+pub(super) struct Node<'a> {
+    pub(super) name: String,
+    pub(super) op_type: String,
+    pub(super) inputs: Vec<String>,
+    pub(super) outputs: Vec<String>,
+    pub(super) attributes: Vec<Cow<'a, [u8]>>,
     raw: Option<&'a [u8]>,
 }
 
 impl<'a> Node<'a> {
-    fn parse(bytes: &'a [u8]) -> Result<Self, String> {
+    pub(super) fn parse(bytes: &'a [u8]) -> Result<Self, String> {
         let mut node = Node {
             name: String::new(),
             op_type: String::new(),
@@ -94,7 +80,7 @@ impl<'a> Node<'a> {
                 2 => node.outputs.push(f.string()?.to_string()),
                 3 => node.name = f.string()?.to_string(),
                 4 => node.op_type = f.string()?.to_string(),
-                5 => node.attributes.push(f.bytes()?),
+                5 => node.attributes.push(Cow::Borrowed(f.bytes()?)),
                 _ => {}
             }
         }
@@ -102,7 +88,12 @@ impl<'a> Node<'a> {
     }
 
     /// A new default-domain node.
-    fn new(op_type: &str, name: String, inputs: Vec<String>, outputs: Vec<String>) -> Self {
+    pub(super) fn new(
+        op_type: &str,
+        name: String,
+        inputs: Vec<String>,
+        outputs: Vec<String>,
+    ) -> Self {
         Node {
             name,
             op_type: op_type.to_string(),
@@ -113,7 +104,19 @@ impl<'a> Node<'a> {
         }
     }
 
-    fn encode(&self, out: &mut Vec<u8>) {
+    /// Replaces input `i` (the node is then encoded from its fields, no longer copied).
+    pub(super) fn set_input(&mut self, i: usize, name: String) {
+        self.inputs[i] = name;
+        self.raw = None;
+    }
+
+    /// Replaces output `i`, likewise.
+    pub(super) fn set_output(&mut self, i: usize, name: String) {
+        self.outputs[i] = name;
+        self.raw = None;
+    }
+
+    pub(super) fn encode(&self, out: &mut Vec<u8>) {
         if let Some(raw) = self.raw {
             put_bytes_field(out, 1, raw);
             return;
@@ -135,14 +138,14 @@ impl<'a> Node<'a> {
 }
 
 /// An initialiser: its name, shape and values as f32 (read on demand).
-struct Tensor<'a> {
-    dims: Vec<usize>,
+pub(super) struct Tensor<'a> {
+    pub(super) dims: Vec<usize>,
     data_type: u64,
     fields: Vec<Field<'a>>,
 }
 
 impl<'a> Tensor<'a> {
-    fn parse(bytes: &'a [u8]) -> Result<(String, Self), String> {
+    pub(super) fn parse(bytes: &'a [u8]) -> Result<(String, Self), String> {
         let fields = fields(bytes)?;
         let name = fields
             .iter()
@@ -176,7 +179,7 @@ impl<'a> Tensor<'a> {
     }
 
     /// The values as f32 (float, uint8 or int8 tensors, raw or typed storage).
-    fn values(&self, name: &str) -> Result<Vec<f32>, String> {
+    pub(super) fn values(&self, name: &str) -> Result<Vec<f32>, String> {
         let raw = self.fields.iter().find(|f| f.number == 9);
         let values: Vec<f32> = match (self.data_type, raw) {
             (FLOAT, Some(raw)) => raw
@@ -208,15 +211,26 @@ impl<'a> Tensor<'a> {
     }
 }
 
-fn encode_float_tensor(out: &mut Vec<u8>, name: &str, dims: &[usize], values: &[f32]) {
-    let mut msg = Vec::with_capacity(values.len() * 4 + name.len() + 32);
+pub(super) fn encode_float_tensor(out: &mut Vec<u8>, name: &str, dims: &[usize], values: &[f32]) {
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    encode_tensor(out, name, dims, FLOAT, &data);
+}
+
+/// An initialiser (`GraphProto.initializer`) of `data_type` with its values as raw little-endian bytes.
+pub(super) fn encode_tensor(
+    out: &mut Vec<u8>,
+    name: &str,
+    dims: &[usize],
+    data_type: u64,
+    raw: &[u8],
+) {
+    let mut msg = Vec::with_capacity(raw.len() + name.len() + 32);
     for &d in dims {
         put_varint_field(&mut msg, 1, d as u64);
     }
-    put_varint_field(&mut msg, 2, FLOAT);
+    put_varint_field(&mut msg, 2, data_type);
     put_bytes_field(&mut msg, 8, name.as_bytes());
-    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    put_bytes_field(&mut msg, 9, &data);
+    put_bytes_field(&mut msg, 9, raw);
     put_bytes_field(out, 5, &msg);
 }
 

@@ -1,4 +1,5 @@
-//! Kokoro-82M (ONNX, float32 weights dequantised from the int8 release at fetch time; 24 kHz) speaking Mandarin,
+//! Kokoro-82M (ONNX, made at fetch time from the int8 release: float32, with the vocoder's residual
+//! convolutions in calibrated static int8; 24 kHz) speaking Mandarin,
 //! on the process's one ONNX Runtime.
 //!
 //! Text goes through kefu's Mandarin front end ([`super::mandarin`]) to Kokoro v1.0's Mandarin IPA; symbols
@@ -9,8 +10,8 @@
 //! with the model speak Mandarin with an accent whose tones are heard better a little slower
 //! ([`KokoroVoice::with_pace`]).
 //!
-//! Speed: the vocoder's convolutions take ~78% of the time, and the cost follows the length of the audio the
-//! model generates, about 0.55 CPU-seconds per second on one AVX-512 core in float32 (int8: ~1.45x more).
+//! Speed: the vocoder's convolutions take ~80% of the time, and the cost follows the length of the audio the
+//! model generates: about 0.45 CPU-seconds per second of it on one AVX-512 core (all float32: 0.6–0.7).
 //! Each inference also generates ~0.4 s of silence before the speech and ~1 s after it (zf_xiaobei; trimmed
 //! here), so short pieces pay for it. Capping the predicted durations of the edge tokens saves 7–15% but
 //! changes the spoken part too, so it is not done.
@@ -159,17 +160,7 @@ impl KokoroVoice {
             voice: self.name.clone(),
             message: e.to_string(),
         };
-        let rows = self.style.len() / STYLE_DIM;
-        let row = ids.len().clamp(1, rows) - 1;
-        let style = self.style[row * STYLE_DIM..(row + 1) * STYLE_DIM].to_vec();
-        let mut tokens = Vec::with_capacity(ids.len() + 2);
-        tokens.push(0);
-        tokens.extend_from_slice(ids);
-        tokens.push(0);
-        let n = tokens.len();
-        let tokens = Tensor::from_array(([1usize, n], tokens)).map_err(fail)?;
-        let style = Tensor::from_array(([1usize, STYLE_DIM], style)).map_err(fail)?;
-        let speed = Tensor::from_array(([1usize], vec![speed])).map_err(fail)?;
+        let (tokens, style, speed) = model_inputs(ids, &self.style, speed).map_err(fail)?;
         let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
         let outputs = session
             .run(ort::inputs!["tokens" => tokens, "style" => style, "speed" => speed])
@@ -179,7 +170,36 @@ impl KokoroVoice {
     }
 }
 
-fn read_vocab(path: &Path) -> Result<HashMap<char, i64>, String> {
+/// The model's inputs: `tokens`, `style`, `speed`.
+pub(crate) type ModelInputs = (Tensor<i64>, Tensor<f32>, Tensor<f32>);
+
+/// The model's inputs for the phoneme ids `ids` (without the pads) spoken in `style` (rows of 256, one per
+/// token count) at `speed`.
+pub(crate) fn model_inputs(
+    ids: &[i64],
+    style: &[f32],
+    speed: f32,
+) -> Result<ModelInputs, ort::Error> {
+    let rows = style.len() / STYLE_DIM;
+    let row = ids.len().clamp(1, rows.max(1)) - 1;
+    let style = style
+        .get(row * STYLE_DIM..(row + 1) * STYLE_DIM)
+        .unwrap_or(&[0.0; STYLE_DIM])
+        .to_vec();
+    let mut tokens = Vec::with_capacity(ids.len() + 2);
+    tokens.push(0);
+    tokens.extend_from_slice(ids);
+    tokens.push(0);
+    let n = tokens.len();
+    Ok((
+        Tensor::from_array(([1usize, n], tokens))?,
+        Tensor::from_array(([1usize, STYLE_DIM], style))?,
+        Tensor::from_array(([1usize], vec![speed]))?,
+    ))
+}
+
+/// Reads `vocab.json`'s `vocab` object: phoneme symbol → token id.
+pub(crate) fn read_vocab(path: &Path) -> Result<HashMap<char, i64>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -200,7 +220,7 @@ fn read_vocab(path: &Path) -> Result<HashMap<char, i64>, String> {
 }
 
 /// Reads `voices/<name>.f32` files (raw f32 rows of 256) and averages them row by row.
-fn average_styles(paths: &[PathBuf]) -> Result<Vec<f32>, String> {
+pub(crate) fn average_styles(paths: &[PathBuf]) -> Result<Vec<f32>, String> {
     let mut sum: Vec<f32> = Vec::new();
     for path in paths {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
