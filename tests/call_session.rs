@@ -48,6 +48,8 @@ struct Call {
     speech: HashMap<ReplyId, Vec<f32>>,
     /// Transcripts for the coming `Transcribe` actions, in order (text, language); empty text = no speech.
     transcripts: VecDeque<(String, Lang)>,
+    /// What the engines' order lookup answers for every transcript: it names an order the shop holds.
+    known_order: bool,
     /// Answers for the coming `Understand` actions, in order; then `default_answer`.
     answers: VecDeque<Answer>,
     default_answer: Answer,
@@ -78,6 +80,7 @@ impl Call {
             inbox: Vec::new(),
             speech: HashMap::new(),
             transcripts: VecDeque::new(),
+            known_order: false,
             answers: VecDeque::new(),
             default_answer: answer("Sure, let me check that for you.", ListenMode::Open),
             greeting: answer("Hello, this is the shop. How can I help?", ListenMode::Open),
@@ -119,6 +122,7 @@ impl Call {
                         lang,
                         confidence: 0.9,
                         no_speech_prob,
+                        known_order: self.known_order,
                     };
                     self.inbox.push((k + self.asr_frames, input));
                 }
@@ -402,7 +406,13 @@ fn end_of_turn_comes_exactly_after_the_silence_for_each_listen_mode() {
     for (mode, silence_ms) in [
         (ListenMode::Open, 700),
         (ListenMode::YesNo, 440),
-        (ListenMode::Digits { whole: 8 }, 1300),
+        (
+            ListenMode::Digits {
+                whole: 8,
+                order_number: true,
+            },
+            1300,
+        ),
         (ListenMode::Address, 1000),
     ] {
         let mut call = Call::new();
@@ -854,7 +864,10 @@ fn press(call: &mut Call, keys: &str) {
 #[test]
 fn digits_end_with_hash_and_star_clears() {
     let mut call = Call::new();
-    call.greeting.listen = ListenMode::Digits { whole: 0 };
+    call.greeting.listen = ListenMode::Digits {
+        whole: 0,
+        order_number: false,
+    };
     let mut call = call.greeted();
     press(&mut call, "99*102#");
     assert_eq!(
@@ -1138,6 +1151,7 @@ fn stale_turns_and_replies_are_ignored() {
             lang: Lang::En,
             confidence: 0.9,
             no_speech_prob: 0.0,
+            known_order: false,
         },
         now,
     );
@@ -1172,8 +1186,13 @@ fn stale_turns_and_replies_are_ignored() {
         .push_back(("where is my order".into(), Lang::En));
     call.transcripts
         .push_back(("it's order 12345".into(), Lang::En));
-    call.answers
-        .push_back(answer("Which order?", ListenMode::Digits { whole: 8 }));
+    call.answers.push_back(answer(
+        "Which order?",
+        ListenMode::Digits {
+            whole: 8,
+            order_number: true,
+        },
+    ));
     call.answers
         .push_back(answer("Order 12345 ships tomorrow.", ListenMode::Open));
     call.speak(800);
@@ -1287,7 +1306,10 @@ fn a_whole_order_number_ends_a_digits_turn_after_a_short_pause() {
     ] {
         let mut call = Call::new();
         call.asr_frames = 5;
-        call.greeting.listen = ListenMode::Digits { whole };
+        call.greeting.listen = ListenMode::Digits {
+            whole,
+            order_number: true,
+        };
         let mut call = call.greeted();
         call.transcripts.push_back((heard.into(), Lang::En));
         call.speak(1000);
@@ -1302,6 +1324,48 @@ fn a_whole_order_number_ends_a_digits_turn_after_a_short_pause() {
         assert_eq!(
             call.count(|a| matches!(a, Action::Transcribe { .. })),
             1,
+            "{heard:?}: the early transcript is the turn's"
+        );
+    }
+}
+
+#[test]
+fn an_order_the_shop_holds_ends_a_digits_turn_though_whisper_left_it_open() {
+    let order = ListenMode::Digits {
+        whole: 8,
+        order_number: true,
+    };
+    let phone = ListenMode::Digits {
+        whole: 11,
+        order_number: false,
+    };
+    for (heard, listen, known_order, silence_ms) in [
+        // The shop confirms the number: the short pause ends the turn, period or not.
+        ("It's too 024, 1 2 3 4", order, true, 400),
+        ("2 0 2 4 1 2 3 4", order, true, 400),
+        // Not an order the shop holds (a number made up in a pause mid-number): the full digits silence.
+        ("2 0 2 4 1 2 3 4", order, false, 1300),
+        // A phone number is never confirmed by the order lookup.
+        ("1 3 8 1 2 3 4 5 6 7 8", phone, true, 1300),
+    ] {
+        let mut call = Call::new();
+        call.asr_frames = 5;
+        call.known_order = known_order;
+        call.greeting.listen = listen;
+        let mut call = call.greeted();
+        call.transcripts.push_back((heard.into(), Lang::En));
+        call.speak(1000);
+        let last_voice = call.k;
+        call.silence(1500);
+        let end = call.first_k(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. })));
+        assert_eq!(
+            end,
+            Some(last_voice + silence_ms / MS_PER_FRAME),
+            "{heard:?} in {listen:?}, known order: {known_order}"
+        );
+        assert_eq!(
+            call.understood(),
+            vec![UserTurn::Text(heard.into(), Lang::En)],
             "{heard:?}: the early transcript is the turn's"
         );
     }
@@ -1423,6 +1487,7 @@ fn arbitrary_inputs_never_break_the_session() {
                     lang: rng.pick(&[Lang::En, Lang::Zh]),
                     confidence: rng.pick(&[0.0, 0.5, 0.9, f32::NAN]),
                     no_speech_prob: rng.pick(&[0.0, 0.7, 1.0]),
+                    known_order: rng.below(2) == 0,
                 },
                 8 => Input::Reply {
                     turn: if rng.below(2) == 0 {
@@ -1435,7 +1500,10 @@ fn arbitrary_inputs_never_break_the_session() {
                     listen: rng.pick(&[
                         ListenMode::Open,
                         ListenMode::YesNo,
-                        ListenMode::Digits { whole: 8 },
+                        ListenMode::Digits {
+                            whole: 8,
+                            order_number: true,
+                        },
                         ListenMode::Address,
                     ]),
                     end: rng.pick(&[

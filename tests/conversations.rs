@@ -760,3 +760,23 @@ fn phone_change_by_keypad_zh() {
     let order = chat.store().order_by_number("20245678").unwrap().unwrap();
     assert_eq!(order.phone, "+8613912345678");
 }
+
+#[test]
+fn only_orders_the_shop_holds_are_named_known() {
+    let engine = common::engine();
+    for (text, known) in [
+        ("It's 20241234.", true),
+        ("2 0 2 4 1 2 3 4", true),
+        // "two" heard as "too": read as said, 20241234.
+        ("It's too 024, 1 2 3 4", true),
+        ("two zero two four five six seven eight", true),
+        ("二零二四一二三四", true),
+        // Digits Whisper made up in a pause mid-number, half a number, a phone number, no number.
+        ("2 0 2 4 1 2 1 2", false),
+        ("2024", false),
+        ("my number is 13812345678", false),
+        ("where is my parcel", false),
+    ] {
+        assert_eq!(engine.names_known_order(text), known, "{text:?}");
+    }
+}

@@ -11,7 +11,10 @@ use common::voice_engines;
 use kefu::config::Config;
 use kefu::dialogue::Channel;
 use kefu::lang::Lang;
-use kefu::pipeline::{CallRunner, CallSpec, Control, Engines, Job, JobOutput, LiveCall, UiEvent};
+use kefu::pipeline::{
+    CallRunner, CallSpec, Cancel, Control, Engines, Job, JobOutput, LiveCall, UiEvent,
+};
+use kefu::speech::asr::LanguageChoice;
 
 /// Engines over the fetched models (tiny.en: these tests speak English) and a freshly seeded shop.
 fn engines() -> Arc<Engines> {
@@ -258,4 +261,40 @@ fn a_newer_take_of_a_turn_cancels_the_queued_older_one() {
         matches!(&outputs[..], [r] if matches!(&r.output, JobOutput::Transcript { result: Ok(t), .. } if !t.text.is_empty())),
         "the newest take is transcribed"
     );
+}
+
+#[test]
+fn the_engines_confirm_an_order_number_only_when_asked_for_one() {
+    let engines = engines();
+    let wav = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio-fixtures/en-slow-digits.wav");
+    let pcm = kefu::audio::wav::read(&wav).unwrap();
+    // "Two zero two four. One two. Three four." (13.89–19.16 s): order 20241234, which the shop holds.
+    let secs = |s: f64| (s * 16_000.0) as usize;
+    let audio = pcm.samples[secs(13.7)..secs(19.4)].to_vec();
+    for order_number in [true, false] {
+        let job = Job::Transcribe {
+            turn: kefu::call::TurnId(1),
+            take: 1,
+            audio: audio.clone(),
+            language: LanguageChoice::Fixed(Lang::En),
+            order_number,
+            cancel: Cancel::default(),
+        };
+        let mut outputs = Vec::new();
+        engines.run(job, &mut |r| outputs.push(r.output));
+        match &outputs[..] {
+            [
+                JobOutput::Transcript {
+                    result: Ok(t),
+                    known_order,
+                    ..
+                },
+            ] => assert_eq!(
+                *known_order, order_number,
+                "heard {:?}, asked for an order number: {order_number}",
+                t.text
+            ),
+            _ => panic!("one transcript expected"),
+        }
+    }
 }

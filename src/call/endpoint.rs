@@ -41,10 +41,10 @@ pub struct EndpointConfig {
     pub early_asr_ms: u32,
     /// When that early transcript reads as a finished sentence, an open or yes/no turn ends after this much
     /// silence instead (default 400 ms; never later than the mode's own silence). So does a digits turn once
-    /// the transcript holds a whole number.
+    /// the transcript holds a whole number, and an order-number turn once it names an order the shop holds.
     pub silence_complete_ms: u32,
-    /// Digits in the shop's order numbers, for ending an order-number turn early (default 8; 0: always wait
-    /// `silence_digits_ms`).
+    /// Digits in the shop's order numbers, for ending an order-number turn early (default 8; 0: only an order
+    /// the shop holds ends it early).
     pub order_number_digits: u8,
     /// Digits of a phone number, likewise (default 10: a US number; a Chinese mobile's 11th digit follows
     /// the 10th without a pause).

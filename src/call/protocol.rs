@@ -46,10 +46,11 @@ pub enum ListenMode {
     Open,
     /// A yes/no question: answers are short, so the turn ends sooner.
     YesNo,
-    /// An order or phone number read out or typed: people pause between digit groups. `whole` is how many
-    /// digits make the number whole (0: unknown); once an early transcript holds that many, a short pause
-    /// ends the turn.
-    Digits { whole: u8 },
+    /// An order or phone number (or a one-key choice) read out or typed: people pause between digit groups.
+    /// `whole` is how many digits make the number whole (0: unknown); once an early transcript holds that many,
+    /// a short pause ends the turn. `order_number`: the digits are an order number, which the shop can confirm
+    /// (see [`Input::Transcript`]'s `known_order`).
+    Digits { whole: u8, order_number: bool },
     /// A postal address: long, with pauses.
     Address,
 }
@@ -112,6 +113,9 @@ pub enum Input {
         lang: Lang,
         confidence: f32,
         no_speech_prob: f32,
+        /// The text names an order the shop holds (looked up only while listening for an order number): a
+        /// complete answer even where Whisper left the sentence open.
+        known_order: bool,
     },
     /// The dialogue's answer to [`Action::Greet`] (turn 0) or [`Action::Understand`].
     Reply {

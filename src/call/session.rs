@@ -48,6 +48,8 @@ struct Heard {
     lang: Lang,
     confidence: f32,
     no_speech_prob: f32,
+    /// Names an order the shop holds (see [`Input::Transcript`]).
+    known_order: bool,
 }
 
 /// A transcript requested during the caller's pause, before the end of the turn.
@@ -157,12 +159,14 @@ impl CallSession {
                 lang,
                 confidence,
                 no_speech_prob,
+                known_order,
             } => {
                 let heard = Heard {
                     text,
                     lang,
                     confidence,
                     no_speech_prob,
+                    known_order,
                 };
                 self.on_transcript(turn, take, heard, now);
             }
@@ -502,7 +506,12 @@ impl CallSession {
         let Some(early) = &self.early else { return };
         let complete = early.heard.as_ref().is_some_and(|h| match self.listen {
             ListenMode::Open | ListenMode::YesNo => reads_complete(&h.text),
-            ListenMode::Digits { whole } => holds_whole_number(&h.text, whole),
+            // An order number the shop holds is whole, closed sentence or not: a number Whisper made up in a
+            // pause mid-number almost never is one.
+            ListenMode::Digits {
+                whole,
+                order_number,
+            } => holds_whole_number(&h.text, whole) || (order_number && h.known_order),
             // Addresses have no reliable finished shape: the full silence decides.
             ListenMode::Address => false,
         });
@@ -591,6 +600,7 @@ impl CallSession {
             lang,
             confidence,
             no_speech_prob,
+            ..
         } = heard;
         self.turns.set_stage(turn, Stage::Closed);
         self.turns.stamp(turn, |c| c.transcript = Some(now));

@@ -217,6 +217,26 @@ impl DialogueEngine {
         (self.clock)()
     }
 
+    /// True if `text` names an order the shop holds, in digits or read with digit homophones ("it's too 024,
+    /// 1 2 3 4"), as the dialogue reads order numbers. A store error counts as no (logged): at worst the
+    /// caller is given the full pause to finish.
+    pub fn names_known_order(&self, text: &str) -> bool {
+        let readings = nlu::spoken_digits::digit_runs(text)
+            .into_iter()
+            .chain(nlu::spoken_digits::homophone_readings(text));
+        for run in readings {
+            match self.store.order_by_number(&run.digits) {
+                Ok(Some(_)) => return true,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!("cannot tell whether order {} exists: {e}", run.digits);
+                    return false;
+                }
+            }
+        }
+        false
+    }
+
     /// Opens a conversation and returns the greeting (personalised when the caller's number is known).
     pub fn start(
         &self,

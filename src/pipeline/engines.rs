@@ -169,6 +169,7 @@ impl Engines {
                 take,
                 audio,
                 language,
+                order_number,
                 cancel,
             } => {
                 if cancel.is_cancelled() {
@@ -184,7 +185,16 @@ impl Engines {
                     tracing::warn!(%turn, "ASR failed: {e}");
                     e.to_string()
                 });
-                emit(done(JobOutput::Transcript { turn, take, result }));
+                let known_order = order_number
+                    && result
+                        .as_ref()
+                        .is_ok_and(|t| self.dialogue.names_known_order(&t.text));
+                emit(done(JobOutput::Transcript {
+                    turn,
+                    take,
+                    result,
+                    known_order,
+                }));
             }
             Job::Understand {
                 turn,

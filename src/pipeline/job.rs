@@ -34,12 +34,14 @@ pub enum Job {
     /// Open the conversation and write the greeting.
     Greet { spec: CallSpec },
     /// Recognise an utterance (16 kHz). A cancelled one is skipped without output: the session has moved on
-    /// to a newer take of the turn, or the call is over.
+    /// to a newer take of the turn, or the call is over. `order_number`: the caller was asked for one, so
+    /// also look up whether the text names an order the shop holds.
     Transcribe {
         turn: TurnId,
         take: u32,
         audio: Vec<f32>,
         language: LanguageChoice,
+        order_number: bool,
         cancel: Cancel,
     },
     /// Give a caller turn to the dialogue. The conversation travels with the job and comes back in the result.
@@ -68,6 +70,7 @@ impl Job {
                 turn,
                 take,
                 result: Err(why.to_string()),
+                known_order: false,
             },
             Job::Understand {
                 turn, conversation, ..
@@ -113,10 +116,12 @@ pub struct JobResult {
 #[derive(Debug)]
 pub enum JobOutput {
     Greeting(Result<(Box<Conversation>, Reply), String>),
+    /// `known_order`: the transcript names an order the shop holds (looked up only when the job asked).
     Transcript {
         turn: TurnId,
         take: u32,
         result: Result<Transcript, String>,
+        known_order: bool,
     },
     Reply {
         turn: TurnId,

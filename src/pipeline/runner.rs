@@ -275,7 +275,12 @@ impl CallRunner {
                     now,
                 );
             }
-            JobOutput::Transcript { turn, take, result } => {
+            JobOutput::Transcript {
+                turn,
+                take,
+                result,
+                known_order,
+            } => {
                 self.transcribing
                     .retain(|(t, k, _)| (*t, *k) != (turn, take));
                 self.recorder.job("asr", compute, result.is_ok());
@@ -289,6 +294,7 @@ impl CallRunner {
                             no_speech_prob: t.no_speech_prob,
                             text: t.text,
                             lang: t.lang,
+                            known_order,
                         }
                     }
                     // An utterance that could not be recognised is dropped like noise; the caller is reprompted.
@@ -299,6 +305,7 @@ impl CallRunner {
                         lang: self.session.language().unwrap_or(Lang::En),
                         confidence: 0.0,
                         no_speech_prob: 1.0,
+                        known_order: false,
                     },
                 };
                 self.feed(input, now);
@@ -390,7 +397,10 @@ impl CallRunner {
         if end == ReplyEnd::Hangup && turn != TurnId::GREETING && self.survey == Survey::Ready {
             self.survey = Survey::Asked(reply.lang);
             text = format!("{text} {}", survey::question(reply.lang));
-            listen = ListenMode::Digits { whole: 1 };
+            listen = ListenMode::Digits {
+                whole: 1,
+                order_number: false,
+            };
             end = ReplyEnd::Continue;
         }
         self.feed(
@@ -474,11 +484,19 @@ impl CallRunner {
                     *t != turn
                 });
                 self.transcribing.push((turn, take, cancel.clone()));
+                let order_number = matches!(
+                    self.session.listen_mode(),
+                    ListenMode::Digits {
+                        order_number: true,
+                        ..
+                    }
+                );
                 self.jobs.push_back(Job::Transcribe {
                     turn,
                     take,
                     audio,
                     language: self.asr_language,
+                    order_number,
                     cancel,
                 });
             }
@@ -630,9 +648,11 @@ fn listen_mode(expect: Expect, endpoint: &EndpointConfig) -> ListenMode {
         Expect::YesNo => ListenMode::YesNo,
         Expect::OrderNumber => ListenMode::Digits {
             whole: endpoint.order_number_digits,
+            order_number: true,
         },
         Expect::Phone => ListenMode::Digits {
             whole: endpoint.phone_number_digits,
+            order_number: false,
         },
         Expect::Address => ListenMode::Address,
         Expect::Open | Expect::Choice => ListenMode::Open,
