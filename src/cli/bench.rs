@@ -39,6 +39,8 @@ const DEFAULT_CLIP: &str =
 pub enum BenchCommand {
     /// Whisper speed: kefu against reference whisper.cpp (same ggml model, clip, threads and settings).
     Asr(AsrBenchArgs),
+    /// Whisper's compute on the early takes of the replay fixtures (the transcripts that end turns), per take.
+    AsrTakes(super::asr_takes::AsrTakesArgs),
     /// Silero VAD cost per 32 ms window, over 16 kHz mono WAV files (default: Debian's LibriVox clips).
     Vad {
         /// 16 kHz mono 16-bit WAV files.
@@ -91,6 +93,7 @@ pub struct AsrBenchArgs {
 pub fn run(config: &Config, command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Asr(args) => bench_asr(args, config),
+        BenchCommand::AsrTakes(args) => super::asr_takes::run(config, args),
         BenchCommand::Vad { wavs } => bench_vad(config, wavs),
         BenchCommand::Tts(args) => bench_tts(config, args),
         BenchCommand::Latency(args) => super::latency::run(config, args),

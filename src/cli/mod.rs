@@ -1,5 +1,6 @@
 //! Command bodies of the `kefu` CLI, one module per command group.
 
+pub mod asr_takes;
 pub mod bench;
 pub mod chat;
 pub mod latency;
