@@ -41,12 +41,86 @@ pub struct AsrTakesArgs {
     pub full_context: bool,
 }
 
-/// One early take: where it came from and its audio.
+/// One early take: where it came from, its audio, and what was said in it.
 struct Take {
     fixture: String,
     /// Seconds into the fixture at which the call would request it.
     at: f32,
     audio: Vec<f32>,
+    /// The words of the recipe's `say` lines the take holds whole; `None` when it cuts one (a pause
+    /// mid-line) or the fixture has no recipe header.
+    said: Option<String>,
+}
+
+/// A `say` line of a fixture's recipe header: `#     5.50-  7.95  say en (espeak en-us+f3): Hi, when …`.
+struct Said {
+    start: f32,
+    end: f32,
+    text: String,
+}
+
+fn recipe_lines(yaml: &str) -> Vec<Said> {
+    yaml.lines()
+        .filter_map(|line| {
+            let (span, rest) = line.strip_prefix('#')?.split_once("  say ")?;
+            let (start, end) = span.split_once('-')?;
+            Some(Said {
+                start: start.trim().parse().ok()?,
+                end: end.trim().parse().ok()?,
+                text: rest.split_once(": ")?.1.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The recipe text of a take heard from `start` to `at` (seconds), if it holds whole lines only.
+fn said_in(lines: &[Said], start: f32, at: f32) -> Option<String> {
+    let inside: Vec<&Said> = lines
+        .iter()
+        .filter(|l| l.start >= start - 0.5 && l.start < at)
+        .collect();
+    if inside.is_empty() || inside.iter().any(|l| l.end > at) {
+        return None;
+    }
+    Some(inside.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" "))
+}
+
+/// Lower-case words without punctuation, numbers as single digits ("two zero" and "20" both give `2 0`).
+fn words(text: &str) -> Vec<String> {
+    const DIGITS: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let cleaned: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '\'' { c } else { ' ' })
+        .collect();
+    let mut out = Vec::new();
+    for w in cleaned.split_whitespace() {
+        if let Some(d) = DIGITS.iter().position(|&n| n == w) {
+            out.push(d.to_string());
+        } else if w.chars().all(|c| c.is_ascii_digit()) {
+            out.extend(w.chars().map(String::from));
+        } else {
+            out.push(w.to_string());
+        }
+    }
+    out
+}
+
+/// Word edits (substitutions, insertions, deletions) turning `reference` into `hypothesis`.
+fn word_errors(reference: &[String], hypothesis: &[String]) -> usize {
+    let mut row: Vec<usize> = (0..=hypothesis.len()).collect();
+    for (i, r) in reference.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, h) in hypothesis.iter().enumerate() {
+            let substitution = diagonal + usize::from(r != h);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[hypothesis.len()]
 }
 
 /// Runs the benchmark: one line per take, then the totals.
@@ -69,12 +143,20 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
             continue;
         }
         let samples = read_16k(&fixture.audio)?;
+        let lines = match &fixture.yaml {
+            Some(path) => recipe_lines(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            ),
+            None => Vec::new(),
+        };
         takes.extend(
             early_takes(&samples, &vad_model, &config.call.endpoint)?
                 .into_iter()
                 .map(|(at, audio)| Take {
                     fixture: fixture.name.clone(),
                     at,
+                    said: said_in(&lines, at - audio.len() as f32 / 16_000.0, at),
                     audio,
                 }),
         );
@@ -117,10 +199,18 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
         }
     }
     println!(
-        "{:<22} {:>6} {:>6} {:>9} {:>8}  text",
-        "fixture", "at s", "audio", "ctx", "ms"
+        "{:<22} {:>6} {:>6} {:>9} {:>8} {:>6}  text",
+        "fixture", "at s", "audio", "ctx", "ms", "errors"
     );
+    let (mut errors, mut reference_words) = (0, 0);
     for ((take, t), time) in takes.iter().zip(&results).zip(&best) {
+        let scored = take.said.as_deref().map(|said| {
+            let reference = words(said);
+            let e = word_errors(&reference, &words(&t.text));
+            errors += e;
+            reference_words += reference.len();
+            format!("{e}/{}", reference.len())
+        });
         let first = if cfg.fit_audio_context {
             fitted_audio_ctx(t.audio_secs)
         } else {
@@ -132,12 +222,13 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
             first.to_string()
         };
         println!(
-            "{:<22} {:>6.2} {:>6.2} {:>9} {:>8.0}  {:?}",
+            "{:<22} {:>6.2} {:>6.2} {:>9} {:>8.0} {:>6}  {:?}",
             take.fixture,
             take.at,
             t.audio_secs,
             ctx,
             time.as_secs_f64() * 1000.0,
+            scored.as_deref().unwrap_or("-"),
             t.text
         );
     }
@@ -152,6 +243,11 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
         at(0.95),
         at(1.0),
         results.iter().filter(|t| t.retried).count()
+    );
+    println!(
+        "word errors {errors} of {reference_words} recipe words ({:.1}% WER) over the {} takes that hold whole lines",
+        100.0 * errors as f64 / reference_words.max(1) as f64,
+        takes.iter().filter(|t| t.said.is_some()).count()
     );
     Ok(())
 }
@@ -186,4 +282,31 @@ fn early_takes(
         }
     }
     Ok(takes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_recipe_header() {
+        let yaml = "# Recording:\n#     0.00-  5.50  silence 5.5 s\n#     5.50-  7.95  say en (espeak en-us+f3): Hi, when: now?\n#    16.95- 18.48  say en (espeak en-us+f3): Yes.\ndescription: x\n";
+        let lines = recipe_lines(yaml);
+        assert_eq!(lines.len(), 2);
+        assert_eq!((lines[0].start, lines[0].end), (5.5, 7.95));
+        assert_eq!(lines[0].text, "Hi, when: now?");
+        assert_eq!(said_in(&lines, 5.3, 8.2).as_deref(), Some("Hi, when: now?"));
+        assert_eq!(said_in(&lines, 5.3, 7.0), None);
+        assert_eq!(said_in(&lines, 10.0, 12.0), None);
+    }
+
+    #[test]
+    fn counts_word_errors_with_numbers_as_digits() {
+        let reference = words("It's two zero two four, one two.");
+        assert_eq!(reference, ["it's", "2", "0", "2", "4", "1", "2"]);
+        assert_eq!(word_errors(&reference, &words("It's 2024, 12")), 0);
+        assert_eq!(word_errors(&reference, &words("It's too 024, 1 2")), 1);
+        assert_eq!(word_errors(&reference, &words("2 0 2 4 1 2 3")), 2);
+        assert_eq!(word_errors(&reference, &[]), 7);
+    }
 }
