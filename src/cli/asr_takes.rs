@@ -16,7 +16,7 @@ use kefu::call::{FRAME_MS, FRAME_SAMPLES, Frame};
 use kefu::config::Config;
 use kefu::doors::replay;
 use kefu::lang::Lang;
-use kefu::speech::asr::{AsrEngine, AsrOptions, LanguageChoice, fitted_audio_ctx};
+use kefu::speech::asr::{AsrEngine, AsrOptions, LanguageChoice};
 use kefu::speech::vad::{self, Vad, VadModel};
 
 use super::speech::read_16k;
@@ -30,7 +30,8 @@ pub struct AsrTakesArgs {
     /// Whisper model.
     #[arg(long, default_value = "tiny.en")]
     pub model: String,
-    /// Only the fixtures in this language (default: en for an English-only model, else all).
+    /// Only the fixtures in this language (default: en for an English-only model, else all). Recordings without
+    /// a fixture file (e.g. Debian's LibriVox clips) are measured in this language.
     #[arg(long)]
     pub lang: Option<Lang>,
     /// Passes over all takes; each take's compute is its fastest pass (the machine is shared and noisy).
@@ -82,7 +83,13 @@ fn said_in(lines: &[Said], start: f32, at: f32) -> Option<String> {
     if inside.is_empty() || inside.iter().any(|l| l.end > at) {
         return None;
     }
-    Some(inside.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" "))
+    Some(
+        inside
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Lower-case words without punctuation, numbers as single digits ("two zero" and "20" both give `2 0`).
@@ -93,7 +100,13 @@ fn words(text: &str) -> Vec<String> {
     let cleaned: String = text
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '\'' { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
     let mut out = Vec::new();
     for w in cleaned.split_whitespace() {
@@ -139,10 +152,13 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
     let vad_model = Arc::new(VadModel::load(&vad::model_path(&config.models.dir))?);
     let mut takes = Vec::new();
     for fixture in replay::discover(&args.path)? {
-        if lang.is_some() && fixture.lang != lang {
+        // A recording without a fixture file has no language: it is measured whatever the choice.
+        if lang.is_some() && fixture.lang.is_some() && fixture.lang != lang {
             continue;
         }
-        let samples = read_16k(&fixture.audio)?;
+        let mut samples = read_16k(&fixture.audio)?;
+        // A clip that stops as the speaker does still gets its last take.
+        samples.extend(std::iter::repeat_n(0.0, 16_000));
         let lines = match &fixture.yaml {
             Some(path) => recipe_lines(
                 &std::fs::read_to_string(path)
@@ -211,11 +227,7 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
             reference_words += reference.len();
             format!("{e}/{}", reference.len())
         });
-        let first = if cfg.fit_audio_context {
-            fitted_audio_ctx(t.audio_secs)
-        } else {
-            t.audio_ctx
-        };
+        let first = asr.first_audio_ctx(t.audio_secs);
         let ctx = if t.retried {
             format!("{first}→{}", t.audio_ctx)
         } else {

@@ -2,11 +2,15 @@
 //! states, greedy decoding tuned for short utterances (`asr/greedy.rs`).
 //!
 //! Speed: whisper.cpp's encoder normally runs a 30 s window whatever the utterance length. We size the audio
-//! context to the utterance (≈ 50 encoder frames per second), which is several times faster on 2–6 s utterances
-//! but occasionally makes the decoder loop (typically repeating the whole sentence: it does not see where the
-//! audio ends). Guards catch that (a token cap proportional to the audio length and n-gram loop detection,
-//! checked after every token) and retry with twice the context, then if need be the full window: on one
-//! thread the doubled context cost tiny.en 0.6 s where the full window cost 1.6 s.
+//! context to the utterance (≈ 50 encoder frames per second plus a margin of trailing silence), which is several
+//! times faster on 2–6 s utterances but occasionally makes the decoder loop (typically repeating the whole
+//! sentence). Guards catch that (a token cap proportional to the audio length and loop detection, checked after
+//! every token) and retry with twice the context, then if need be the full window: on one thread the doubled
+//! context cost tiny.en 0.6 s where the full window cost 1.6 s. The first pass stops at the first sign of a
+//! loop ([`may_loop`]): its text is replaced anyway, so a false alarm costs a retry, never words; the retries,
+//! whose text is kept, stop only on an unmistakable loop ([`has_loop`]). Looping is rarer with more trailing
+//! silence, at an encoder cost on every utterance, and the balance differs per model ([`audio_ctx_margin`]).
+//! Compare settings with `kefu bench asr-takes`, which times the early takes that decide when a turn ends.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -26,8 +30,6 @@ mod greedy;
 pub const SAMPLE_RATE: u32 = 16_000;
 /// Whisper's window: 1500 encoder frames = 30 s.
 const FULL_AUDIO_CTX: usize = 1500;
-/// Encoder frames beyond the utterance, so that the decoder sees where speech ends.
-const AUDIO_CTX_MARGIN: usize = 64;
 /// Audio shorter than this is not decoded (whisper.cpp ignores < 100 ms).
 const MIN_SAMPLES: usize = SAMPLE_RATE as usize / 10;
 /// OpenAI Whisper's silence rule: above this no-speech probability, and below the log-probability threshold,
@@ -136,6 +138,7 @@ pub struct AsrEngine {
     multilingual: bool,
     threads: usize,
     fit_context: bool,
+    ctx_margin: usize,
     workers: usize,
     pool: Mutex<Vec<greedy::Slot>>,
     freed: Condvar,
@@ -198,13 +201,14 @@ impl AsrEngine {
             multilingual: ctx.is_multilingual(),
             vocab: greedy::Vocab::new(&ctx),
             ctx,
-            model,
             threads: cfg.threads,
             fit_context: cfg.fit_audio_context,
+            ctx_margin: audio_ctx_margin(&model),
             workers: cfg.workers,
             pool: Mutex::new(pool),
             freed: Condvar::new(),
             max_wait: Duration::from_secs(60),
+            model,
         })
     }
 
@@ -216,6 +220,15 @@ impl AsrEngine {
     /// True if the model recognises Mandarin as well as English.
     pub fn is_multilingual(&self) -> bool {
         self.multilingual
+    }
+
+    /// Encoder frames of the first pass over `secs` of audio (1500 = the full window).
+    pub fn first_audio_ctx(&self, secs: f32) -> usize {
+        if self.fit_context {
+            fitted_audio_ctx(secs, self.ctx_margin)
+        } else {
+            FULL_AUDIO_CTX
+        }
     }
 
     /// Recognises one utterance of 16 kHz mono samples. Blocks until an inference state is free.
@@ -252,12 +265,9 @@ impl AsrEngine {
                 LanguageChoice::Auto => None,
             },
             prompt: &prompt,
-            audio_ctx: if self.fit_context {
-                fitted_audio_ctx(audio_secs)
-            } else {
-                FULL_AUDIO_CTX
-            },
+            audio_ctx: self.first_audio_ctx(audio_secs),
             max_tokens: token_cap(audio_secs),
+            eager_loop_guard: true,
             threads: self.threads,
         };
         let mut pass = greedy::decode(&self.ctx, &self.vocab, state, &req)?;
@@ -274,6 +284,7 @@ impl AsrEngine {
             );
             req.audio_ctx = wider.min(FULL_AUDIO_CTX);
             req.lang = Some(pass.lang);
+            req.eager_loop_guard = false;
             retried = true;
             pass = greedy::decode(&self.ctx, &self.vocab, state, &req)?;
         }
@@ -354,9 +365,18 @@ impl Drop for Lease<'_> {
     }
 }
 
-/// Encoder frames for `secs` of audio: 50 per second plus a margin, rounded up to 64, at most the full window.
-pub fn fitted_audio_ctx(secs: f32) -> usize {
-    let frames = (secs.max(0.0) * 50.0).ceil() as usize + AUDIO_CTX_MARGIN;
+/// Encoder frames of trailing silence added to an utterance's window by model `model` (manifest name), so the
+/// decoder sees where speech ends. Measured with `kefu bench asr-takes` over the early takes of the English
+/// fixtures: tiny.en looped on 8 of 38 takes with 64 frames and on 3 with 128 (17 with none), for the same total
+/// compute and a p95 of 0.51 s instead of 0.57 s; base still looped on 6 of 46 with 128 (9 with 64) and spent
+/// 9% more compute, so it keeps 64.
+pub fn audio_ctx_margin(model: &str) -> usize {
+    if model == "whisper-tiny.en" { 128 } else { 64 }
+}
+
+/// Encoder frames for `secs` of audio: 50 per second plus `margin`, rounded up to 64, at most the full window.
+pub fn fitted_audio_ctx(secs: f32, margin: usize) -> usize {
+    let frames = (secs.max(0.0) * 50.0).ceil() as usize + margin;
     frames.div_ceil(64).saturating_mul(64).min(FULL_AUDIO_CTX)
 }
 
@@ -368,15 +388,30 @@ pub fn token_cap(secs: f32) -> usize {
 /// True if the token sequence ends in a loop: the same n-gram three times in a row (n ≥ 2), or one token five
 /// times in a row.
 pub fn has_loop(tokens: &[i32]) -> bool {
+    ends_with_repeats(tokens, 1, 5)
+        || (2..=tokens.len() / 3).any(|n| ends_with_repeats(tokens, n, 3))
+}
+
+/// True at the first sign of a loop: [`has_loop`], the transcript starting over (its first 3 tokens again), or
+/// a run of at least 6 tokens twice in a row. A caller may repeat themselves, so only for a pass whose text a
+/// wider one replaces: on a looping sentence it stops after one copy and 3 tokens instead of three copies.
+pub fn may_loop(tokens: &[i32]) -> bool {
+    const RESTART: usize = 3;
+    const LONG_RUN: usize = 6;
     let len = tokens.len();
-    let ends_with_repeats = |n: usize, times: usize| {
-        if n * times > len {
-            return false;
-        }
-        let tail = &tokens[len - n..];
-        (1..times).all(|k| &tokens[len - n * (k + 1)..len - n * k] == tail)
-    };
-    ends_with_repeats(1, 5) || (2..=len / 3).any(|n| ends_with_repeats(n, 3))
+    has_loop(tokens)
+        || (len >= 2 * RESTART && tokens[len - RESTART..] == tokens[..RESTART])
+        || (LONG_RUN..=len / 2).any(|n| ends_with_repeats(tokens, n, 2))
+}
+
+/// True if `tokens` ends with the same `n` tokens `times` times in a row.
+fn ends_with_repeats(tokens: &[i32], n: usize, times: usize) -> bool {
+    let len = tokens.len();
+    if n * times > len {
+        return false;
+    }
+    let tail = &tokens[len - n..];
+    (1..times).all(|k| &tokens[len - n * (k + 1)..len - n * k] == tail)
 }
 
 #[cfg(test)]
@@ -385,11 +420,14 @@ mod tests {
 
     #[test]
     fn audio_context_follows_the_utterance() {
-        assert_eq!(fitted_audio_ctx(0.5), 128);
-        assert_eq!(fitted_audio_ctx(3.0), 256);
-        assert_eq!(fitted_audio_ctx(10.0), 576);
-        assert_eq!(fitted_audio_ctx(29.0), FULL_AUDIO_CTX);
-        assert_eq!(fitted_audio_ctx(60.0), FULL_AUDIO_CTX);
+        assert_eq!(fitted_audio_ctx(0.5, 64), 128);
+        assert_eq!(fitted_audio_ctx(3.0, 64), 256);
+        assert_eq!(fitted_audio_ctx(3.0, 128), 320);
+        assert_eq!(fitted_audio_ctx(10.0, 64), 576);
+        assert_eq!(fitted_audio_ctx(29.0, 64), FULL_AUDIO_CTX);
+        assert_eq!(fitted_audio_ctx(60.0, 128), FULL_AUDIO_CTX);
+        assert_eq!(audio_ctx_margin("whisper-tiny.en"), 128);
+        assert_eq!(audio_ctx_margin("whisper-base"), 64);
     }
 
     #[test]
@@ -400,6 +438,24 @@ mod tests {
         assert!(!has_loop(&[1, 2, 1, 2, 3]));
         assert!(!has_loop(&[7, 7, 7]));
         assert!(!has_loop(&[]));
+    }
+
+    #[test]
+    fn sees_a_loop_coming() {
+        // Every loop has_loop sees.
+        assert!(may_loop(&[1, 2, 3, 4, 5, 3, 4, 5, 3, 4, 5]));
+        assert!(may_loop(&[9, 7, 7, 7, 7, 7]));
+        // The sentence starts over: "Hi, when will my parcel be delivered? Hi, when will".
+        assert!(may_loop(&[5, 6, 7, 8, 9, 10, 11, 5, 6, 7]));
+        assert!(!has_loop(&[5, 6, 7, 8, 9, 10, 11, 5, 6, 7]));
+        // Six tokens twice: "…, 1, 2, 3, 1, 2, 3" after other words.
+        assert!(may_loop(&[40, 41, 0, 1, 0, 2, 0, 3, 0, 1, 0, 2, 0, 3]));
+        // A caller's own repeats: an order number "1234 1234", "double nine, double nine", "yes, yes".
+        assert!(!may_loop(&[1, 2, 3, 4, 1, 2, 3, 4]));
+        assert!(!may_loop(&[20, 21, 22, 0, 23, 9, 0, 23, 9]));
+        assert!(!may_loop(&[30, 0, 31, 0, 31]));
+        assert!(!may_loop(&[5, 6, 7, 5, 6]));
+        assert!(!may_loop(&[]));
     }
 
     #[test]

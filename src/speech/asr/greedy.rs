@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperState};
 
-use super::{AsrError, has_loop, whisper_err};
+use super::{AsrError, has_loop, may_loop, whisper_err};
 use crate::lang::Lang;
 
 /// Symbols whisper.cpp never lets the decoder emit (`non_speech_tokens` in whisper.cpp), alone or after a space.
@@ -172,6 +172,9 @@ pub(super) struct Request<'a> {
     /// Encoder frames (1500 = the model's full window).
     pub audio_ctx: usize,
     pub max_tokens: usize,
+    /// Stop at the first sign of a loop ([`may_loop`]) rather than an unmistakable one ([`has_loop`]): for a
+    /// pass whose text a wider one replaces when it stops short.
+    pub eager_loop_guard: bool,
     pub threads: usize,
 }
 
@@ -282,7 +285,12 @@ pub(super) fn decode(
         }
         pass.tokens.push(best);
         pass.logprob_sum += logprob;
-        if pass.tokens.len() >= req.max_tokens || has_loop(&pass.tokens) {
+        let looped = if req.eager_loop_guard {
+            may_loop(&pass.tokens)
+        } else {
+            has_loop(&pass.tokens)
+        };
+        if pass.tokens.len() >= req.max_tokens || looped {
             pass.cut_short = true;
             break;
         }
@@ -315,8 +323,9 @@ fn decode_one(
     state.get_logits().map_err(whisper_err("reading logits"))
 }
 
-/// whisper.cpp applies an audio context to a state only inside `whisper_full`: a 0.1 s pass over silence with
-/// no decoding sets it, so that `encode` then runs the window we want.
+/// whisper.cpp applies an audio context to a state only inside `whisper_full`: a 0.1 s pass over silence sets
+/// it, so that `encode` then runs the window we want. It costs about 1 ms (the mel of 0.2 s: whisper.cpp stops
+/// before encoding anything this short), so states need not keep one window size.
 fn set_audio_ctx(
     state: &mut WhisperState,
     audio_ctx: usize,
