@@ -258,6 +258,7 @@ impl AsrEngine {
                 .clone()
                 .or_else(|| (lang == Lang::Zh).then(|| ZH_SIMPLIFIED_PROMPT.to_string()))
         };
+        let audio_ctx = self.first_audio_ctx(audio_secs);
         let mut req = greedy::Request {
             samples: samples_16k,
             lang: match opts.language {
@@ -265,9 +266,10 @@ impl AsrEngine {
                 LanguageChoice::Auto => None,
             },
             prompt: &prompt,
-            audio_ctx: self.first_audio_ctx(audio_secs),
+            audio_ctx,
             max_tokens: token_cap(audio_secs),
-            eager_loop_guard: true,
+            // Only a pass that a wider one can follow may stop on a false alarm.
+            eager_loop_guard: audio_ctx < FULL_AUDIO_CTX,
             threads: self.threads,
         };
         let mut pass = greedy::decode(&self.ctx, &self.vocab, state, &req)?;
@@ -368,8 +370,9 @@ impl Drop for Lease<'_> {
 /// Encoder frames of trailing silence added to an utterance's window by model `model` (manifest name), so the
 /// decoder sees where speech ends. Measured with `kefu bench asr-takes` over the early takes of the English
 /// fixtures: tiny.en looped on 8 of 38 takes with 64 frames and on 3 with 128 (17 with none), for the same total
-/// compute and a p95 of 0.51 s instead of 0.57 s; base still looped on 6 of 46 with 128 (9 with 64) and spent
-/// 9% more compute, so it keeps 64.
+/// compute and a p95 of 0.52 s instead of 0.57 s; base still looped on 6 of 46 with 128 (9 with 64) and spent
+/// 9% more compute, so it keeps 64. (Each take's compute is on a call's critical path: the early transcript
+/// decides whether a turn ends at the short pause.)
 pub fn audio_ctx_margin(model: &str) -> usize {
     if model == "whisper-tiny.en" { 128 } else { 64 }
 }
