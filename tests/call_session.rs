@@ -1290,6 +1290,23 @@ fn a_finished_question_ends_the_turn_after_a_short_pause() {
     );
 }
 
+/// A caller who says `heard` (1 s) when asked in `listen`, then stays silent: the call, and the silence in ms
+/// after which the turn ended. `known_order`: the engines say the transcript names an order the shop holds.
+fn digits_turn(listen: ListenMode, known_order: bool, heard: &str) -> (Call, Option<u64>) {
+    let mut call = Call::new();
+    call.asr_frames = 5;
+    call.known_order = known_order;
+    call.greeting.listen = listen;
+    let mut call = call.greeted();
+    call.transcripts.push_back((heard.into(), Lang::En));
+    call.speak(1000);
+    let last_voice = call.k;
+    call.silence(1500);
+    let end = call.first_k(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. })));
+    let waited = end.map(|k| (k - last_voice) * MS_PER_FRAME);
+    (call, waited)
+}
+
 #[test]
 fn a_whole_order_number_ends_a_digits_turn_after_a_short_pause() {
     for (heard, whole, silence_ms) in [
@@ -1304,23 +1321,12 @@ fn a_whole_order_number_ends_a_digits_turn_after_a_short_pause() {
         // The shop's order-number length is unknown.
         ("It's 2024 1234.", 0, 1300),
     ] {
-        let mut call = Call::new();
-        call.asr_frames = 5;
-        call.greeting.listen = ListenMode::Digits {
+        let listen = ListenMode::Digits {
             whole,
             order_number: true,
         };
-        let mut call = call.greeted();
-        call.transcripts.push_back((heard.into(), Lang::En));
-        call.speak(1000);
-        let last_voice = call.k;
-        call.silence(1500);
-        let end = call.first_k(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. })));
-        assert_eq!(
-            end,
-            Some(last_voice + silence_ms / MS_PER_FRAME),
-            "{heard:?} with {whole} digits"
-        );
+        let (call, waited) = digits_turn(listen, false, heard);
+        assert_eq!(waited, Some(silence_ms), "{heard:?} with {whole} digits");
         assert_eq!(
             call.count(|a| matches!(a, Action::Transcribe { .. })),
             1,
@@ -1348,19 +1354,10 @@ fn an_order_the_shop_holds_ends_a_digits_turn_though_whisper_left_it_open() {
         // A phone number is never confirmed by the order lookup.
         ("1 3 8 1 2 3 4 5 6 7 8", phone, true, 1300),
     ] {
-        let mut call = Call::new();
-        call.asr_frames = 5;
-        call.known_order = known_order;
-        call.greeting.listen = listen;
-        let mut call = call.greeted();
-        call.transcripts.push_back((heard.into(), Lang::En));
-        call.speak(1000);
-        let last_voice = call.k;
-        call.silence(1500);
-        let end = call.first_k(|a| is_event(a, |e| matches!(e, EventKind::EndOfTurn { .. })));
+        let (call, waited) = digits_turn(listen, known_order, heard);
         assert_eq!(
-            end,
-            Some(last_voice + silence_ms / MS_PER_FRAME),
+            waited,
+            Some(silence_ms),
             "{heard:?} in {listen:?}, known order: {known_order}"
         );
         assert_eq!(
