@@ -9,7 +9,7 @@
 //! context cost tiny.en 0.6 s where the full window cost 1.6 s. The first pass stops at the first sign of a
 //! loop ([`may_loop`]): its text is replaced anyway, so a false alarm costs a retry, never words; the retries,
 //! whose text is kept, stop only on an unmistakable loop ([`has_loop`]). Looping is rarer with more trailing
-//! silence, at an encoder cost on every utterance, and the balance differs per model ([`audio_ctx_margin`]).
+//! silence, at an encoder cost on every utterance ([`AUDIO_CTX_MARGIN`]).
 //! Compare settings with `kefu bench asr-takes`, which times the early takes that decide when a turn ends.
 
 use std::path::Path;
@@ -30,6 +30,12 @@ mod greedy;
 pub const SAMPLE_RATE: u32 = 16_000;
 /// Whisper's window: 1500 encoder frames = 30 s.
 const FULL_AUDIO_CTX: usize = 1500;
+/// Encoder frames of trailing silence added to an utterance's window, so the decoder sees where speech ends.
+/// Measured with `kefu bench asr-takes` over the English fixtures' early takes: tiny.en looped on 17 of 38 with
+/// none, 8 with 64, 3 with 128, but at 128 every take's encoder costs more and `kefu bench latency` gave a
+/// voice-to-voice p50 of 740 ms against 700 (p95 1100 against 1120); base still looped on 6 of 46 with 128
+/// and spent 9% more compute.
+pub const AUDIO_CTX_MARGIN: usize = 64;
 /// Audio shorter than this is not decoded (whisper.cpp ignores < 100 ms).
 const MIN_SAMPLES: usize = SAMPLE_RATE as usize / 10;
 /// OpenAI Whisper's silence rule: above this no-speech probability, and below the log-probability threshold,
@@ -138,7 +144,6 @@ pub struct AsrEngine {
     multilingual: bool,
     threads: usize,
     fit_context: bool,
-    ctx_margin: usize,
     workers: usize,
     pool: Mutex<Vec<greedy::Slot>>,
     freed: Condvar,
@@ -201,14 +206,13 @@ impl AsrEngine {
             multilingual: ctx.is_multilingual(),
             vocab: greedy::Vocab::new(&ctx),
             ctx,
+            model,
             threads: cfg.threads,
             fit_context: cfg.fit_audio_context,
-            ctx_margin: audio_ctx_margin(&model),
             workers: cfg.workers,
             pool: Mutex::new(pool),
             freed: Condvar::new(),
             max_wait: Duration::from_secs(60),
-            model,
         })
     }
 
@@ -225,7 +229,7 @@ impl AsrEngine {
     /// Encoder frames of the first pass over `secs` of audio (1500 = the full window).
     pub fn first_audio_ctx(&self, secs: f32) -> usize {
         if self.fit_context {
-            fitted_audio_ctx(secs, self.ctx_margin)
+            fitted_audio_ctx(secs)
         } else {
             FULL_AUDIO_CTX
         }
@@ -367,19 +371,10 @@ impl Drop for Lease<'_> {
     }
 }
 
-/// Encoder frames of trailing silence added to an utterance's window by model `model` (manifest name), so the
-/// decoder sees where speech ends. Measured with `kefu bench asr-takes` over the early takes of the English
-/// fixtures: tiny.en looped on 8 of 38 takes with 64 frames and on 3 with 128 (17 with none), for the same total
-/// compute and a p95 of 0.52 s instead of 0.57 s; base still looped on 6 of 46 with 128 (9 with 64) and spent
-/// 9% more compute, so it keeps 64. (Each take's compute is on a call's critical path: the early transcript
-/// decides whether a turn ends at the short pause.)
-pub fn audio_ctx_margin(model: &str) -> usize {
-    if model == "whisper-tiny.en" { 128 } else { 64 }
-}
-
-/// Encoder frames for `secs` of audio: 50 per second plus `margin`, rounded up to 64, at most the full window.
-pub fn fitted_audio_ctx(secs: f32, margin: usize) -> usize {
-    let frames = (secs.max(0.0) * 50.0).ceil() as usize + margin;
+/// Encoder frames for `secs` of audio: 50 per second plus [`AUDIO_CTX_MARGIN`], rounded up to 64, at most the
+/// full window.
+pub fn fitted_audio_ctx(secs: f32) -> usize {
+    let frames = (secs.max(0.0) * 50.0).ceil() as usize + AUDIO_CTX_MARGIN;
     frames.div_ceil(64).saturating_mul(64).min(FULL_AUDIO_CTX)
 }
 
@@ -423,14 +418,11 @@ mod tests {
 
     #[test]
     fn audio_context_follows_the_utterance() {
-        assert_eq!(fitted_audio_ctx(0.5, 64), 128);
-        assert_eq!(fitted_audio_ctx(3.0, 64), 256);
-        assert_eq!(fitted_audio_ctx(3.0, 128), 320);
-        assert_eq!(fitted_audio_ctx(10.0, 64), 576);
-        assert_eq!(fitted_audio_ctx(29.0, 64), FULL_AUDIO_CTX);
-        assert_eq!(fitted_audio_ctx(60.0, 128), FULL_AUDIO_CTX);
-        assert_eq!(audio_ctx_margin("whisper-tiny.en"), 128);
-        assert_eq!(audio_ctx_margin("whisper-base"), 64);
+        assert_eq!(fitted_audio_ctx(0.5), 128);
+        assert_eq!(fitted_audio_ctx(3.0), 256);
+        assert_eq!(fitted_audio_ctx(10.0), 576);
+        assert_eq!(fitted_audio_ctx(29.0), FULL_AUDIO_CTX);
+        assert_eq!(fitted_audio_ctx(60.0), FULL_AUDIO_CTX);
     }
 
     #[test]
