@@ -11,50 +11,23 @@ use std::process::Command;
 use kefu::audio::{g711, resample::Resampler, wav};
 use kefu::config::{AsrConfig, Config};
 use kefu::lang::Lang;
+use kefu::speech::asr::accuracy::{edit_distance, plain_words};
 use kefu::speech::asr::{AsrEngine, AsrOptions, LanguageChoice};
 
 const LIBRIVOX: &str = "/usr/share/pocketsphinx/test/data/librivox";
 
-/// Lower-case words without punctuation; hyphens split words; the abbreviations LibriVox readers expand are
-/// spelled out (the reference transcripts say "mister", Whisper writes "Mr.").
+/// Plain words, with the abbreviations LibriVox readers expand spelled out (the reference transcripts say
+/// "mister", Whisper writes "Mr.").
 fn normalise(text: &str) -> Vec<String> {
-    let cleaned: String = text
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' {
-                c
-            } else {
-                ' '
-            }
+    plain_words(text)
+        .into_iter()
+        .map(|w| match w.as_str() {
+            "mr" => "mister".to_string(),
+            "mrs" => "missus".to_string(),
+            "dr" => "doctor".to_string(),
+            _ => w,
         })
-        .collect();
-    cleaned
-        .split_whitespace()
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
-        .map(|w| match w {
-            "mr" => "mister",
-            "mrs" => "missus",
-            "dr" => "doctor",
-            other => other,
-        })
-        .map(str::to_string)
         .collect()
-}
-
-/// Word-level Levenshtein distance (substitutions + deletions + insertions).
-fn word_errors(reference: &[String], hypothesis: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut cur = vec![i + 1; hypothesis.len() + 1];
-        for (j, h) in hypothesis.iter().enumerate() {
-            let substitution = prev[j] + usize::from(r != h);
-            cur[j + 1] = substitution.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[hypothesis.len()]
 }
 
 /// (clip path, reference words) for every line of the testdata's `transcription` file:
@@ -143,7 +116,7 @@ fn corpus_wer(
             t.lang
         );
         let hyp = normalise(&t.text);
-        let e = word_errors(reference, &hyp);
+        let e = edit_distance(reference, &hyp);
         println!(
             "{label:<6} {:<45} WER {:5.1}% ({e}/{}) {:?}",
             path.file_name().unwrap().to_string_lossy(),
@@ -166,11 +139,11 @@ fn wer_helpers_behave() {
         w("Mr. John Dashwood, ill-disposed!"),
         w("mister john dashwood ill disposed")
     );
-    assert_eq!(word_errors(&w("a b c"), &w("a b c")), 0);
-    assert_eq!(word_errors(&w("a b c"), &w("a x c")), 1);
-    assert_eq!(word_errors(&w("a b c"), &w("a c")), 1);
-    assert_eq!(word_errors(&w("a b c"), &w("a b c d e")), 2);
-    assert_eq!(word_errors(&w("a b c"), &[]), 3);
+    assert_eq!(edit_distance(&w("a b c"), &w("a b c")), 0);
+    assert_eq!(edit_distance(&w("a b c"), &w("a x c")), 1);
+    assert_eq!(edit_distance(&w("a b c"), &w("a c")), 1);
+    assert_eq!(edit_distance(&w("a b c"), &w("a b c d e")), 2);
+    assert_eq!(edit_distance(&w("a b c"), &[]), 3);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use kefu::audio::Pcm;
 use kefu::config::{AsrConfig, Config};
 use kefu::dialogue::nlu::to_simplified;
 use kefu::lang::Lang;
+use kefu::speech::asr::accuracy::edit_distance;
 use kefu::speech::asr::{AsrEngine, AsrOptions, LanguageChoice, SAMPLE_RATE};
 use kefu::speech::tts::TtsEngine;
 use kefu::speech::tts::mandarin::normalize::{Piece, normalize};
@@ -51,20 +52,6 @@ fn spoken(text: &str) -> Vec<char> {
         .filter(|c| kefu::lang::is_cjk(*c) || c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
         .collect()
-}
-
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(x != y))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn say(engine: &TtsEngine, text: &str) -> Vec<f32> {

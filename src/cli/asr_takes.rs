@@ -16,6 +16,7 @@ use kefu::call::{FRAME_MS, FRAME_SAMPLES, Frame};
 use kefu::config::Config;
 use kefu::doors::replay;
 use kefu::lang::Lang;
+use kefu::speech::asr::accuracy::{edit_distance, plain_words};
 use kefu::speech::asr::{AsrEngine, AsrOptions, LanguageChoice};
 use kefu::speech::vad::{self, Vad, VadModel};
 
@@ -92,48 +93,22 @@ fn said_in(lines: &[Said], start: f32, at: f32) -> Option<String> {
     )
 }
 
-/// Lower-case words without punctuation, numbers as single digits ("two zero" and "20" both give `2 0`).
+/// Plain words, numbers as single digits ("two zero" and "20" both give `2 0`).
 fn words(text: &str) -> Vec<String> {
     const DIGITS: [&str; 10] = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
     ];
-    let cleaned: String = text
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect();
     let mut out = Vec::new();
-    for w in cleaned.split_whitespace() {
+    for w in plain_words(text) {
         if let Some(d) = DIGITS.iter().position(|&n| n == w) {
             out.push(d.to_string());
         } else if w.chars().all(|c| c.is_ascii_digit()) {
             out.extend(w.chars().map(String::from));
         } else {
-            out.push(w.to_string());
+            out.push(w);
         }
     }
     out
-}
-
-/// Word edits (substitutions, insertions, deletions) turning `reference` into `hypothesis`.
-fn word_errors(reference: &[String], hypothesis: &[String]) -> usize {
-    let mut row: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, h) in hypothesis.iter().enumerate() {
-            let substitution = diagonal + usize::from(r != h);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[hypothesis.len()]
 }
 
 /// Runs the benchmark: one line per take, then the totals.
@@ -222,7 +197,7 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
     for ((take, t), time) in takes.iter().zip(&results).zip(&best) {
         let scored = take.said.as_deref().map(|said| {
             let reference = words(said);
-            let e = word_errors(&reference, &words(&t.text));
+            let e = edit_distance(&reference, &words(&t.text));
             errors += e;
             reference_words += reference.len();
             format!("{e}/{}", reference.len())
@@ -316,9 +291,9 @@ mod tests {
     fn counts_word_errors_with_numbers_as_digits() {
         let reference = words("It's two zero two four, one two.");
         assert_eq!(reference, ["it's", "2", "0", "2", "4", "1", "2"]);
-        assert_eq!(word_errors(&reference, &words("It's 2024, 12")), 0);
-        assert_eq!(word_errors(&reference, &words("It's too 024, 1 2")), 1);
-        assert_eq!(word_errors(&reference, &words("2 0 2 4 1 2 3")), 2);
-        assert_eq!(word_errors(&reference, &[]), 7);
+        assert_eq!(edit_distance(&reference, &words("It's 2024, 12")), 0);
+        assert_eq!(edit_distance(&reference, &words("It's too 024, 1 2")), 1);
+        assert_eq!(edit_distance(&reference, &words("2 0 2 4 1 2 3")), 2);
+        assert_eq!(edit_distance(&reference, &[]), 7);
     }
 }

@@ -24,6 +24,7 @@ use crate::config::AsrConfig;
 use crate::lang::{Lang, UnknownLang};
 use crate::models::{ModelError, ModelPaths};
 
+pub mod accuracy;
 mod greedy;
 
 /// Sample rate Whisper expects.
