@@ -80,6 +80,49 @@ fn piper_gives_identical_audio_for_identical_text_by_default() {
     assert!(noisy.synthesize(text, 1.0).unwrap() != noisy.synthesize(text, 1.0).unwrap());
 }
 
+/// A voice's pieces of `text`, stopping after `keep` of them.
+fn pieces(voice: &dyn Voice, text: &str, keep: usize) -> Vec<(Vec<f32>, bool)> {
+    let mut pieces = Vec::new();
+    voice
+        .synthesize_pieces(text, 1.0, &mut |samples, done| {
+            pieces.push((samples, done));
+            pieces.len() < keep
+        })
+        .unwrap();
+    pieces
+}
+
+#[test]
+fn piper_streams_a_sentence_in_growing_pieces_that_join_into_the_whole() {
+    let cfg = config().tts;
+    let voice = PiperVoice::load("piper-joe", Lang::En, &piper_dir(), &cfg.espeak_data, 1).unwrap();
+    let text =
+        "Is this about your order two zero two four three three three three, the Apple iPhone 15?";
+    let whole = voice.synthesize(text, 1.0).unwrap();
+    let streamed = pieces(&voice, text, usize::MAX);
+    // 24 latent frames of 256 samples first, then twice as many each time.
+    let lens: Vec<usize> = streamed.iter().map(|(s, _)| s.len()).collect();
+    assert!(lens.len() >= 3, "{lens:?}");
+    assert_eq!(lens[..3], [24 * 256, 48 * 256, 96 * 256]);
+    let done: Vec<bool> = streamed.iter().map(|(_, d)| *d).collect();
+    assert_eq!(done.iter().filter(|d| **d).count(), 1);
+    assert_eq!(done.last(), Some(&true));
+    let joined: Vec<f32> = streamed.into_iter().flat_map(|(s, _)| s).collect();
+    assert_eq!(joined.len(), whole.len());
+    // Each piece is vocoded with enough context on both sides to match the sentence vocoded in one run.
+    let worst = joined
+        .iter()
+        .zip(&whole)
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(worst < 1e-4, "streamed audio differs by up to {worst}");
+    assert!(rms(&whole) > 0.02);
+
+    // A listener that stops after the first piece gets no more.
+    let stopped = pieces(&voice, text, 1);
+    assert_eq!(stopped.len(), 1);
+    assert!(!stopped[0].1);
+}
+
 #[test]
 fn config_scales_reach_the_piper_voice() {
     let mut cfg = config();
@@ -123,6 +166,14 @@ fn prepared_voice_keeps_its_metadata_once_and_loads() {
         ("n_speakers", "1"),
     ] {
         assert_eq!(meta.get(key).map(String::as_str), Some(value), "{key}");
+    }
+    // The two parts the voice runs as are cut the same way every time.
+    for part in [piper_voice::ACOUSTIC_FILE, piper_voice::VOCODER_FILE] {
+        assert_eq!(
+            std::fs::read(out.path().join(part)).unwrap(),
+            std::fs::read(src.join(part)).unwrap(),
+            "{part}"
+        );
     }
     let tokens = std::fs::read_to_string(out.path().join("tokens.txt")).unwrap();
     assert!(tokens.lines().any(|l| l == "  3"), "space symbol line");
@@ -228,6 +279,49 @@ fn speak_yields_one_chunk_per_sentence_lazily() {
 }
 
 #[test]
+fn speak_pieces_streams_each_sentence_and_marks_the_reply_end() {
+    let cfg = config();
+    let engine = TtsEngine::load(&cfg.models.dir, &cfg.tts).unwrap();
+    let text = "Your order two zero two four one two three four has shipped with SF Express. Anything else?";
+    let collect = |engine: &TtsEngine, keep: usize| {
+        let mut got: Vec<(String, usize, bool)> = Vec::new();
+        engine.speak_pieces(text, Lang::En, &mut |p| {
+            assert_eq!(p.sample_rate, 22_050);
+            got.push((p.sentence.to_string(), p.samples.len(), p.last));
+            got.len() < keep
+        });
+        got
+    };
+    let got = collect(&engine, usize::MAX);
+    let sentences = sentences::split(text);
+    assert_eq!(
+        got.iter().filter(|(s, ..)| *s == sentences[0]).count(),
+        got.iter().position(|(s, ..)| *s != sentences[0]).unwrap(),
+        "a sentence's pieces come together, in order"
+    );
+    assert!(
+        got.len() > sentences.len(),
+        "the first sentence streams: {got:?}"
+    );
+    assert_eq!(got.iter().filter(|(.., last)| *last).count(), 1);
+    assert!(got.last().unwrap().2);
+    assert_eq!(engine.sentences_synthesized(), sentences.len() as u64);
+
+    // Sentences heard before come whole from memory; a listener that stops gets no more.
+    let again = collect(&engine, usize::MAX);
+    assert_eq!(again.len(), sentences.len());
+    assert_eq!(engine.sentences_synthesized(), sentences.len() as u64);
+    assert_eq!(collect(&engine, 1).len(), 1);
+
+    let mut nothing = Vec::new();
+    engine.speak_pieces(" ... ", Lang::En, &mut |p| {
+        nothing.push((p.samples.len(), p.last));
+        true
+    });
+    assert_eq!(nothing, [(0, true)]);
+}
+
+#[test]
 fn repeated_reply_sentences_come_from_memory_unless_the_cache_is_off() {
     let dir = tempfile::tempdir().unwrap();
     let speak = |engine: &TtsEngine, text: &str| -> Vec<Vec<f32>> {
@@ -317,12 +411,20 @@ fn bad_models_and_config_are_clear_errors_not_crashes() {
     .unwrap();
     // A valid ONNX model that is not a voice.
     let vad = kefu::speech::vad::model_path(&config().models.dir);
-    std::fs::copy(&vad, dir.path().join("model.onnx")).unwrap();
+    let acoustic = dir.path().join(piper_voice::ACOUSTIC_FILE);
+    let vocoder = dir.path().join(piper_voice::VOCODER_FILE);
+    std::fs::copy(&vad, &acoustic).unwrap();
+    std::fs::copy(&vad, &vocoder).unwrap();
     let err = PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1)
         .err()
         .unwrap();
     assert!(err.to_string().contains("not a Piper voice"), "{err}");
-    std::fs::write(dir.path().join("model.onnx"), b"garbage").unwrap();
+    std::fs::copy(piper_dir().join(piper_voice::ACOUSTIC_FILE), &acoustic).unwrap();
+    let err = PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("not a Piper vocoder"), "{err}");
+    std::fs::write(&vocoder, b"garbage").unwrap();
     assert!(matches!(
         PiperVoice::load("piper-joe", Lang::En, dir.path(), &espeak_data, 1),
         Err(TtsError::Load { .. })

@@ -107,7 +107,7 @@ pub struct Metrics {
     pub asr: Histogram,
     /// Dialogue time per turn (understanding, policy, reply).
     pub dialogue: Histogram,
-    /// Synthesis time of a reply's first sentence.
+    /// Synthesis time of a reply's first piece of audio.
     pub tts: Histogram,
     /// From the caller's last word to the bot's first sound.
     pub voice_to_voice: Histogram,
@@ -188,7 +188,7 @@ impl Metrics {
         self.tts.render(
             &mut out,
             "kefu_tts_first_sentence_seconds",
-            "Synthesis time of a reply's first sentence.",
+            "Synthesis time of a reply's first piece of audio.",
         );
         self.voice_to_voice.render(
             &mut out,

@@ -89,7 +89,7 @@ pub fn run(config: &Config, args: LatencyArgs) -> Result<()> {
             ("  TTS first audio", |l| l.tts_first_audio_ms),
             ("ASR compute", |l| l.asr_compute_ms),
             ("dialogue compute", |l| l.dialogue_compute_ms),
-            ("TTS 1st sentence", |l| l.tts_compute_ms),
+            ("TTS 1st piece", |l| l.tts_compute_ms),
         ];
         for (name, field) in rows {
             let mut values: Vec<u64> = turns.iter().filter_map(field).collect();

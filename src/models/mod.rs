@@ -14,6 +14,7 @@ pub mod kokoro_voice;
 pub mod manifest;
 pub mod npy;
 pub mod onnx_float;
+pub mod onnx_model;
 pub mod onnx_qdq;
 pub mod piper_voice;
 pub mod protobuf;

@@ -15,7 +15,8 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::onnx_float::{FLOAT, INT8, Node, Tensor, UINT8, encode_tensor};
-use super::protobuf::{fields, put_bytes_field, put_varint_field};
+use super::onnx_model::{Model, float_value_info};
+use super::protobuf::{put_bytes_field, put_varint_field};
 
 /// The observed range of one activation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,89 +52,6 @@ impl Default for Range {
     }
 }
 
-/// The graph of a serialised `ModelProto`, split into what a rewrite touches and what it copies.
-struct Model<'a> {
-    /// The model's fields other than the graph, and the graph's fields other than nodes, initialisers, outputs.
-    model_fields: Vec<super::protobuf::Field<'a>>,
-    graph_fields: Vec<super::protobuf::Field<'a>>,
-    nodes: Vec<Node<'a>>,
-    /// Initialisers: name, the field as encoded (copied unchanged when kept), and the `TensorProto` in it.
-    tensors: Vec<(String, &'a [u8], &'a [u8])>,
-    outputs: Vec<&'a [u8]>,
-}
-
-impl<'a> Model<'a> {
-    fn parse(model: &'a [u8]) -> Result<Self, String> {
-        let model_fields = fields(model)?;
-        let graph = model_fields
-            .iter()
-            .find(|f| f.number == 7)
-            .ok_or("not an ONNX model: no graph")?
-            .bytes()?;
-        let graph_fields = fields(graph)?;
-        let mut m = Model {
-            model_fields: Vec::new(),
-            graph_fields: Vec::new(),
-            nodes: Vec::new(),
-            tensors: Vec::new(),
-            outputs: Vec::new(),
-        };
-        for f in graph_fields {
-            match f.number {
-                1 => m.nodes.push(Node::parse(f.bytes()?)?),
-                5 => {
-                    let (name, _) = Tensor::parse(f.bytes()?)?;
-                    m.tensors.push((name, f.raw, f.bytes()?));
-                }
-                12 => m.outputs.push(f.raw),
-                _ => m.graph_fields.push(f),
-            }
-        }
-        m.model_fields = model_fields;
-        Ok(m)
-    }
-
-    fn encode(&self, new_tensors: &[u8], new_outputs: &[u8]) -> Vec<u8> {
-        let used: HashSet<&str> = self
-            .nodes
-            .iter()
-            .flat_map(|n| n.inputs.iter().map(String::as_str))
-            .collect();
-        let mut graph = Vec::new();
-        for node in &self.nodes {
-            node.encode(&mut graph);
-        }
-        for (name, raw, _) in &self.tensors {
-            if used.contains(name.as_str()) {
-                graph.extend_from_slice(raw);
-            }
-        }
-        graph.extend_from_slice(new_tensors);
-        for f in &self.graph_fields {
-            graph.extend_from_slice(f.raw);
-        }
-        for raw in &self.outputs {
-            graph.extend_from_slice(raw);
-        }
-        graph.extend_from_slice(new_outputs);
-        let mut out = Vec::with_capacity(graph.len() + 1024);
-        for f in &self.model_fields {
-            if f.number == 7 {
-                put_bytes_field(&mut out, 7, &graph);
-            } else {
-                out.extend_from_slice(f.raw);
-            }
-        }
-        out
-    }
-
-    fn chosen_convs(&self, choose: &dyn Fn(&str) -> bool) -> Vec<usize> {
-        (0..self.nodes.len())
-            .filter(|&i| self.nodes[i].op_type == "Conv" && choose(&self.nodes[i].name))
-            .collect()
-    }
-}
-
 /// The activations to calibrate for the convolutions `choose` picks by node name: each one's input and output.
 pub fn conv_activations(
     model: &[u8],
@@ -141,7 +59,7 @@ pub fn conv_activations(
 ) -> Result<Vec<String>, String> {
     let m = Model::parse(model)?;
     let mut names: Vec<String> = Vec::new();
-    for i in m.chosen_convs(choose) {
+    for i in chosen_convs(&m, choose) {
         let node = &m.nodes[i];
         for name in node.inputs.first().into_iter().chain(node.outputs.first()) {
             if !names.contains(name) {
@@ -155,19 +73,18 @@ pub fn conv_activations(
 /// The model with the float tensors `names` added to its outputs, so a run reports them.
 pub fn with_outputs(model: &[u8], names: &[String]) -> Result<Vec<u8>, String> {
     let m = Model::parse(model)?;
-    let mut outputs = Vec::new();
-    for name in names {
-        // ValueInfoProto { name, type: TypeProto { tensor_type: { elem_type: FLOAT } } }
-        let mut tensor_type = Vec::new();
-        put_varint_field(&mut tensor_type, 1, FLOAT);
-        let mut type_proto = Vec::new();
-        put_bytes_field(&mut type_proto, 1, &tensor_type);
-        let mut info = Vec::new();
-        put_bytes_field(&mut info, 1, name.as_bytes());
-        put_bytes_field(&mut info, 2, &type_proto);
-        put_bytes_field(&mut outputs, 12, &info);
-    }
+    let outputs: Vec<u8> = names
+        .iter()
+        .flat_map(|name| float_value_info(12, name))
+        .collect();
     Ok(m.encode(&[], &outputs))
+}
+
+/// The indices of the convolutions `choose` picks by node name.
+fn chosen_convs(m: &Model<'_>, choose: &dyn Fn(&str) -> bool) -> Vec<usize> {
+    (0..m.nodes.len())
+        .filter(|&i| m.nodes[i].op_type == "Conv" && choose(&m.nodes[i].name))
+        .collect()
 }
 
 /// Rewrites the convolutions `choose` picks as int8 QDQ groups with the calibrated `ranges` of their inputs and
@@ -178,7 +95,7 @@ pub fn quantize_convs(
     ranges: &HashMap<String, Range>,
 ) -> Result<(Vec<u8>, usize), String> {
     let mut m = Model::parse(model)?;
-    let chosen: HashSet<usize> = m.chosen_convs(choose).into_iter().collect();
+    let chosen: HashSet<usize> = chosen_convs(&m, choose).into_iter().collect();
     let weights: HashMap<&str, &[u8]> =
         m.tensors.iter().map(|(n, _, t)| (n.as_str(), *t)).collect();
     let mut new_tensors = Vec::new();
@@ -338,95 +255,8 @@ fn int_attribute(name: &str, value: i64) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use ort::session::Session;
-    use ort::value::Tensor as OrtTensor;
-
+    use super::super::onnx_model::test_model::{conv_model, run};
     use super::*;
-
-    /// `ValueInfoProto` of a float tensor of rank 3 with free dimensions.
-    fn float_info(name: &str) -> Vec<u8> {
-        let mut shape = Vec::new();
-        for _ in 0..3 {
-            let mut dim = Vec::new();
-            put_bytes_field(&mut dim, 2, b"n");
-            put_bytes_field(&mut shape, 1, &dim);
-        }
-        let mut tensor_type = Vec::new();
-        put_varint_field(&mut tensor_type, 1, FLOAT);
-        put_bytes_field(&mut tensor_type, 2, &shape);
-        let mut type_proto = Vec::new();
-        put_bytes_field(&mut type_proto, 1, &tensor_type);
-        let mut info = Vec::new();
-        put_bytes_field(&mut info, 1, name.as_bytes());
-        put_bytes_field(&mut info, 2, &type_proto);
-        info
-    }
-
-    /// input [1, 4, t] → Neg → x → Conv (4 → 4 channels, kernel 3, padded) → c → Relu → y.
-    fn conv_model() -> Vec<u8> {
-        let mut graph = Vec::new();
-        Node::new("Neg", "neg".into(), vec!["input".into()], vec!["x".into()]).encode(&mut graph);
-        let mut conv = Node::new(
-            "Conv",
-            "block/conv".into(),
-            vec!["x".into(), "w".into(), "b".into()],
-            vec!["c".into()],
-        );
-        conv.attributes
-            .push(Cow::Owned(ints_attribute("pads", &[1, 1])));
-        conv.encode(&mut graph);
-        Node::new("Relu", "relu".into(), vec!["c".into()], vec!["y".into()]).encode(&mut graph);
-        let w: Vec<f32> = (0..48)
-            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 10.0)
-            .collect();
-        let w: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let b: Vec<u8> = [0.1f32, -0.2, 0.0, 0.3]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        encode_tensor(&mut graph, "w", &[4, 4, 3], FLOAT, &w);
-        encode_tensor(&mut graph, "b", &[4], FLOAT, &b);
-        put_bytes_field(&mut graph, 11, &float_info("input"));
-        put_bytes_field(&mut graph, 12, &float_info("y"));
-        let mut opset = Vec::new();
-        put_varint_field(&mut opset, 2, 13);
-        let mut model = Vec::new();
-        put_varint_field(&mut model, 1, 8);
-        put_bytes_field(&mut model, 8, &opset);
-        put_bytes_field(&mut model, 7, &graph);
-        model
-    }
-
-    fn ints_attribute(name: &str, values: &[i64]) -> Vec<u8> {
-        let mut attribute = Vec::new();
-        put_bytes_field(&mut attribute, 1, name.as_bytes());
-        for &v in values {
-            put_varint_field(&mut attribute, 8, v as u64);
-        }
-        put_varint_field(&mut attribute, 20, 7);
-        attribute
-    }
-
-    /// Runs `model` on `input` ([1, 4, 32]) and returns the named outputs.
-    fn run(model: &[u8], input: &[f32], outputs: &[&str]) -> Vec<Vec<f32>> {
-        let env = crate::speech::onnx::environment().unwrap();
-        let mut session = Session::builder(env)
-            .unwrap()
-            .commit_from_memory(model)
-            .unwrap();
-        let input = OrtTensor::from_array(([1usize, 4, 32], input.to_vec())).unwrap();
-        let result = session.run(ort::inputs!["input" => input]).unwrap();
-        outputs
-            .iter()
-            .map(|name| {
-                result[*name]
-                    .try_extract_tensor::<f32>()
-                    .unwrap()
-                    .1
-                    .to_vec()
-            })
-            .collect()
-    }
 
     #[test]
     fn a_calibrated_int8_convolution_stays_close_to_the_float_one() {
@@ -437,14 +267,14 @@ mod tests {
         assert_eq!(names, ["x", "c"]);
         let observed = with_outputs(&model, &names).unwrap();
         let mut ranges = HashMap::new();
-        for (name, values) in names.iter().zip(run(&observed, &x, &["x", "c"])) {
+        for (name, values) in names.iter().zip(run(&observed, "input", &x, &["x", "c"])) {
             ranges.insert(name.clone(), Range::default());
             ranges.get_mut(name).unwrap().observe(&values);
         }
         let (int8, rewritten) = quantize_convs(&model, &chosen, &ranges).unwrap();
         assert_eq!(rewritten, 1);
-        let float_y = run(&model, &x, &["y"]).remove(0);
-        let int8_y = run(&int8, &x, &["y"]).remove(0);
+        let float_y = run(&model, "input", &x, &["y"]).remove(0);
+        let int8_y = run(&int8, "input", &x, &["y"]).remove(0);
         let peak = float_y.iter().fold(0f32, |m, v| m.max(v.abs()));
         let worst = float_y
             .iter()

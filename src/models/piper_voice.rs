@@ -9,10 +9,24 @@
 //! The same way, the phoneme durations the model computes inside (the output of its one `Ceil` node,
 //! `w_ceil` in VITS) become a second graph output: kefu's Piper voice uses them to find where a sentence ends in
 //! the audio (see `speech::tts::piper_ids`).
+//!
+//! kefu runs the voice as two models cut from that one ([`ACOUSTIC_FILE`], [`VOCODER_FILE`]), so a sentence's
+//! audio can start playing after its first few hundred milliseconds are vocoded.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use super::onnx_model;
+
+/// The voice's text → latent-frames part (encoder, durations, flow): phoneme ids in, latent frames and
+/// phoneme durations out.
+pub const ACOUSTIC_FILE: &str = "acoustic.onnx";
+/// The voice's vocoder: latent frames in, audio out. Split off so a sentence's audio can be made a few frames
+/// at a time (see `speech::tts::piper`).
+pub const VOCODER_FILE: &str = "vocoder.onnx";
+/// The vocoder's first node in Piper's VITS export.
+const VOCODER_FIRST_NODE: &str = "/dec/conv_pre/Conv";
 
 /// Metadata keys sherpa-onnx's VITS loader requires (it aborts the process without them).
 pub const REQUIRED_METADATA: [&str; 4] = ["sample_rate", "n_speakers", "language", "comment"];
@@ -108,10 +122,33 @@ pub fn prepare_piper_voice(
         path: out_dir.to_path_buf(),
         source,
     })?;
-    write_atomically(&out_dir.join("model.onnx"), &[&model_bytes, &appended])?;
+    let whole = [model_bytes.as_slice(), &appended].concat();
+    let onnx_err = |reason: String| PiperVoiceError::Onnx {
+        path: onnx.to_path_buf(),
+        reason,
+    };
+    let (acoustic, vocoder) = vocoder_input(&whole)
+        .and_then(|boundary| onnx_model::split(&whole, &boundary))
+        .map_err(onnx_err)?;
+    write_atomically(&out_dir.join("model.onnx"), &[&whole])?;
+    write_atomically(&out_dir.join(ACOUSTIC_FILE), &[&acoustic])?;
+    write_atomically(&out_dir.join(VOCODER_FILE), &[&vocoder])?;
     write_atomically(&out_dir.join("tokens.txt"), &[tokens.as_bytes()])?;
     write_atomically(&out_dir.join("model.onnx.json"), &[config_text.as_bytes()])?;
     Ok(())
+}
+
+/// The latent frames VITS's vocoder (HiFi-GAN, the `dec` module) turns into audio: the first input of its
+/// first convolution.
+fn vocoder_input(model: &[u8]) -> Result<String, String> {
+    onnx_model::Model::parse(model)?
+        .nodes
+        .iter()
+        .find(|n| n.name == VOCODER_FIRST_NODE)
+        .and_then(|n| n.inputs.first().cloned())
+        .ok_or_else(|| {
+            format!("not a VITS voice: no {VOCODER_FIRST_NODE} node to cut the vocoder off at")
+        })
 }
 
 /// `symbol id` lines sorted by id, from the voice config's `phoneme_id_map` (the space symbol gives " 3").

@@ -81,7 +81,7 @@ pub struct Latency {
     pub dialogue_ms: Option<u64>,
     pub tts_first_audio_ms: Option<u64>,
     pub voice_to_voice_ms: Option<u64>,
-    /// Engine time spent: recognition, dialogue, the first sentence's synthesis.
+    /// Engine time spent: recognition, dialogue, synthesis of the first piece of audio.
     pub asr_compute_ms: Option<u64>,
     pub dialogue_compute_ms: Option<u64>,
     pub tts_compute_ms: Option<u64>,
@@ -288,8 +288,8 @@ impl CallLogBuilder {
         record.lang = Some(lang);
     }
 
-    /// The first sentence of `reply` was synthesised in `compute`.
-    pub fn first_sentence(&mut self, reply: ReplyId, compute: Duration) {
+    /// The first piece of `reply`'s audio was synthesised in `compute`.
+    pub fn first_piece(&mut self, reply: ReplyId, compute: Duration) {
         if let Some(turn) = self.answers.get(&reply).copied()
             && turn != TurnId::GREETING
         {

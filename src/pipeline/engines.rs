@@ -4,6 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use crate::audio::resample::Resampler;
 use crate::call::CallConfig;
 use crate::config::Config;
 use crate::dialogue::DialogueEngine;
@@ -145,7 +146,7 @@ impl Engines {
     }
 
     /// Runs one job to completion on the calling thread, handing each result to `emit` as soon as it exists
-    /// (a synthesis emits one result per sentence). Errors are logged and passed on as text.
+    /// (a synthesis emits one result per piece of speech). Errors are logged and passed on as text.
     pub fn run(&self, job: Job, emit: &mut dyn FnMut(JobResult)) {
         let started = Instant::now();
         let done = |output| JobResult {
@@ -257,31 +258,37 @@ impl Engines {
             }
             return;
         }
-        let mut sentences = self.tts.speak(text, lang);
-        if sentences.len() == 0 {
-            // Nothing speakable: close the reply so the call does not wait for audio that never comes.
-            speech(String::new(), Vec::new(), true, started);
-            return;
-        }
-        // Not `peekable`: peeking would synthesise the next sentence before this one is sent.
-        while let Some(chunk) = sentences.next() {
+        // One converter for the whole reply, so the pieces join without seams.
+        let mut resampler: Option<Resampler> = None;
+        self.tts.speak_pieces(text, lang, &mut |piece| {
             if cancel.is_cancelled() {
-                return;
+                return false;
             }
-            let last = sentences.len() == 0;
-            match chunk
-                .map_err(|e| e.to_string())
-                .and_then(|c| Ok((to_16k(&c.samples, c.sample_rate)?, c.text)))
-            {
-                Ok((samples, sentence)) => speech(sentence, samples, last, started),
-                Err(e) => {
-                    // Skip the sentence: the rest of the reply is still worth hearing.
-                    tracing::error!(%reply, "synthesis failed: {e}");
-                    speech(String::new(), Vec::new(), last, started);
+            let converter = match &mut resampler {
+                Some(r) if r.from_rate() == piece.sample_rate => r,
+                slot => match Resampler::new(piece.sample_rate, SAMPLE_RATE) {
+                    Ok(r) => slot.insert(r),
+                    Err(e) => {
+                        tracing::error!(%reply, "synthesis cannot be resampled: {e}");
+                        speech(String::new(), Vec::new(), piece.last, started);
+                        return !piece.last;
+                    }
+                },
+            };
+            let converted = converter.process(&piece.samples).and_then(|mut samples| {
+                if piece.last {
+                    samples.extend(converter.flush()?);
                 }
-            }
+                Ok(samples)
+            });
+            let samples = converted.unwrap_or_else(|e| {
+                tracing::error!(%reply, "resampling synthesis failed: {e}");
+                Vec::new()
+            });
+            speech(piece.sentence.to_string(), samples, piece.last, started);
             started = Instant::now();
-        }
+            true
+        });
     }
 }
 

@@ -50,7 +50,7 @@ pub enum Job {
         conversation: Box<Conversation>,
         input: UserInput,
     },
-    /// Speak a reply sentence by sentence; `prompt` names replies served from the prompt cache.
+    /// Speak a reply as it is synthesised, piece by piece; `prompt` names replies served from the prompt cache.
     Synthesize {
         reply: ReplyId,
         text: String,
@@ -128,7 +128,7 @@ pub enum JobOutput {
         conversation: Box<Conversation>,
         result: Result<Reply, String>,
     },
-    /// One sentence of speech at 16 kHz; `last` on the final one (an empty `samples` may close a reply).
+    /// A piece of speech at 16 kHz (`sentence` is the one it belongs to); `last` on the reply's final piece (an empty `samples` may close a reply).
     Speech {
         reply: ReplyId,
         sentence: String,

@@ -47,8 +47,8 @@ pub struct CallRunner {
     synthesis: Option<(ReplyId, Cancel)>,
     /// Transcriptions under way, newest take per turn; a newer take of a turn supersedes the older one.
     transcribing: Vec<(TurnId, u32, Cancel)>,
-    /// Replies whose first sentence has not arrived yet.
-    first_sentence_due: Vec<ReplyId>,
+    /// Replies whose first piece of audio has not arrived yet.
+    first_piece_due: Vec<ReplyId>,
     /// The dialogue's reason for the escalation the session is about to carry out.
     handover: Option<Control>,
     log: CallLogBuilder,
@@ -94,7 +94,7 @@ impl CallRunner {
             controls: VecDeque::new(),
             synthesis: None,
             transcribing: Vec::new(),
-            first_sentence_due: Vec::new(),
+            first_piece_due: Vec::new(),
             handover: None,
             log,
             recorder: CallRecorder::new(Arc::clone(engines.dialogue()), spec_door),
@@ -339,9 +339,9 @@ impl CallRunner {
                 last,
                 ..
             } => {
-                if let Some(i) = self.first_sentence_due.iter().position(|r| *r == reply) {
-                    self.first_sentence_due.swap_remove(i);
-                    self.log.first_sentence(reply, compute);
+                if let Some(i) = self.first_piece_due.iter().position(|r| *r == reply) {
+                    self.first_piece_due.swap_remove(i);
+                    self.log.first_piece(reply, compute);
                     self.recorder.job("tts", compute, !samples.is_empty());
                 }
                 if last && self.synthesis.as_ref().is_some_and(|(r, _)| *r == reply) {
@@ -531,7 +531,7 @@ impl CallRunner {
                 }));
                 let cancel = Cancel::default();
                 self.synthesis = Some((reply, cancel.clone()));
-                self.first_sentence_due.push(reply);
+                self.first_piece_due.push(reply);
                 self.jobs.push_back(Job::Synthesize {
                     reply,
                     text,

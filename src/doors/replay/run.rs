@@ -111,7 +111,7 @@ pub fn replay(
                 Job::Synthesize { cancel, .. } => Some(cancel.clone()),
                 _ => None,
             };
-            // Results of one job come one after another (a synthesis sentence by sentence).
+            // Results of one job come one after another (a synthesis piece by piece).
             let mut ready = now;
             engines.run(job, &mut |result: JobResult| {
                 ready += result.compute;

@@ -1,5 +1,5 @@
 //! Speech synthesis: pluggable [`Voice`]s per language behind one shared [`TtsEngine`] that speaks replies
-//! sentence by sentence and caches fixed prompts.
+//! sentence by sentence (streaming within a sentence where the voice can) and caches fixed prompts.
 
 pub mod cache;
 pub mod espeak;
@@ -57,6 +57,18 @@ pub trait Voice: Send + Sync {
     fn sample_rate(&self) -> u32;
     /// Synthesises one sentence at the native rate; `speed` 1.0 is the voice's natural pace.
     fn synthesize(&self, sentence: &str, speed: f32) -> Result<Vec<f32>, TtsError>;
+    /// Synthesises one sentence like [`Voice::synthesize`], handing the audio to `emit` in pieces as it is made
+    /// (`done` with the sentence's last piece) and stopping early once `emit` returns false. A voice that
+    /// cannot stream hands the sentence over whole.
+    fn synthesize_pieces(
+        &self,
+        sentence: &str,
+        speed: f32,
+        emit: &mut dyn FnMut(Vec<f32>, bool) -> bool,
+    ) -> Result<(), TtsError> {
+        emit(self.synthesize(sentence, speed)?, true);
+        Ok(())
+    }
 }
 
 /// The text a voice can be handed: NUL characters removed (C APIs and sherpa-onnx's binding stop or panic on
@@ -80,6 +92,17 @@ impl TtsChunk {
     pub fn duration_secs(&self) -> f64 {
         self.samples.len() as f64 / f64::from(self.sample_rate.max(1))
     }
+}
+
+/// A piece of a reply's speech from [`TtsEngine::speak_pieces`], mono f32 at the voice's native rate.
+#[derive(Debug)]
+pub struct SpeechPiece<'a> {
+    /// The sentence the piece belongs to.
+    pub sentence: &'a str,
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+    /// The reply's last piece.
+    pub last: bool,
 }
 
 /// The shared synthesis engine: one voice per language, the prompt cache. `Send + Sync`; one per process.
@@ -154,6 +177,49 @@ impl TtsEngine {
         })
     }
 
+    /// Speaks `text` as the audio is made, handing it to `emit` piece by piece (a streaming voice hands over
+    /// the first fraction of a second of a sentence before making the rest) until `emit` returns false. A
+    /// sentence that fails is logged and stands as an empty piece: the rest of the reply is still worth hearing.
+    /// Text with nothing to say gives one empty last piece, so a consumer always sees the end.
+    pub fn speak_pieces(
+        &self,
+        text: &str,
+        lang: Lang,
+        emit: &mut dyn FnMut(SpeechPiece<'_>) -> bool,
+    ) {
+        let voice = self.voice(lang);
+        let sentences = sentences::split(text);
+        if sentences.is_empty() {
+            emit(SpeechPiece {
+                sentence: "",
+                samples: Vec::new(),
+                sample_rate: voice.sample_rate(),
+                last: true,
+            });
+            return;
+        }
+        for (i, sentence) in sentences.iter().enumerate() {
+            let last_sentence = i + 1 == sentences.len();
+            let mut go_on = true;
+            let mut piece = |samples: Vec<f32>, done: bool| {
+                go_on = emit(SpeechPiece {
+                    sentence,
+                    samples,
+                    sample_rate: voice.sample_rate(),
+                    last: done && last_sentence,
+                });
+                go_on
+            };
+            if let Err(e) = self.synthesize_pieces(voice, sentence, &mut piece) {
+                tracing::error!(voice = voice.name(), sentence, "synthesis failed: {e}");
+                piece(Vec::new(), true);
+            }
+            if !go_on {
+                return;
+            }
+        }
+    }
+
     /// A fixed prompt (greeting, hold message), synthesised once and then served from memory or the disk cache.
     pub fn prompt(&self, key: &str, text: &str, lang: Lang) -> Result<Arc<TtsChunk>, TtsError> {
         let voice = self.voice(lang);
@@ -177,6 +243,32 @@ impl TtsEngine {
     /// Sentences synthesised so far (cache hits, prompt or sentence, excluded): for metrics.
     pub fn sentences_synthesized(&self) -> u64 {
         self.synthesized.load(Ordering::Relaxed)
+    }
+
+    /// [`Voice::synthesize_pieces`] through the sentence cache.
+    fn synthesize_pieces(
+        &self,
+        voice: &dyn Voice,
+        sentence: &str,
+        emit: &mut dyn FnMut(Vec<f32>, bool) -> bool,
+    ) -> Result<(), TtsError> {
+        if let Some(hit) = self.sentences.get(voice.name(), self.speed, sentence) {
+            emit(hit.to_vec(), true);
+            return Ok(());
+        }
+        self.synthesized.fetch_add(1, Ordering::Relaxed);
+        let mut whole = Vec::new();
+        let mut complete = false;
+        voice.synthesize_pieces(sentence, self.speed, &mut |samples, done| {
+            whole.extend_from_slice(&samples);
+            complete = done;
+            emit(samples, done)
+        })?;
+        if complete {
+            self.sentences
+                .put(voice.name(), self.speed, sentence, &whole);
+        }
+        Ok(())
     }
 
     fn synthesize(&self, voice: &dyn Voice, sentence: &str) -> Result<Vec<f32>, TtsError> {
