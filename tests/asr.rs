@@ -87,6 +87,7 @@ fn english() -> AsrOptions {
     AsrOptions {
         language: LanguageChoice::Fixed(Lang::En),
         prompt: None,
+        digits: false,
     }
 }
 
@@ -152,6 +153,7 @@ fn english_only_model_refuses_mandarin() {
     let opts = AsrOptions {
         language: LanguageChoice::Fixed(Lang::Zh),
         prompt: None,
+        digits: false,
     };
     let err = engine.transcribe(&samples, &opts).unwrap_err();
     assert!(matches!(err, AsrError::EnglishOnly { .. }), "{err}");
@@ -230,6 +232,26 @@ fn a_reused_state_follows_each_clip_length() {
         missing_words(&short_ref, &middle.text).is_empty(),
         "{middle:?}"
     );
+}
+
+#[test]
+fn digits_read_out_start_on_a_doubled_window_and_read_the_whole_number() {
+    // The en-slow-digits caller reads order 20241234 in three groups with pauses; on the fitted window tiny.en
+    // repeats the last group and needs a retry.
+    let engine = engine("tiny.en", 1);
+    let wav = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio-fixtures/en-slow-digits.wav");
+    let pcm = kefu::audio::wav::read(&wav).unwrap();
+    let audio = &pcm.samples[13 * SAMPLE_RATE as usize + 11_200..19 * SAMPLE_RATE as usize + 6_400];
+    let secs = audio.len() as f32 / SAMPLE_RATE as f32;
+    let digits = AsrOptions {
+        digits: true,
+        ..english()
+    };
+    let read = engine.transcribe(audio, &digits).unwrap();
+    assert_eq!(read.audio_ctx, engine.first_audio_ctx(secs, false) * 2);
+    assert!(!read.retried, "{read:?}");
+    let heard: String = read.text.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(heard, "20241234", "{read:?}");
 }
 
 #[test]

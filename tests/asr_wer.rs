@@ -102,6 +102,7 @@ fn corpus_wer(
     let opts = AsrOptions {
         language: LanguageChoice::Auto,
         prompt: None,
+        digits: false,
     };
     let (mut errors, mut words) = (0, 0);
     for (path, reference) in clips {

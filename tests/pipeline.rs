@@ -277,6 +277,7 @@ fn the_engines_confirm_an_order_number_only_when_asked_for_one() {
             take: 1,
             audio: audio.clone(),
             language: LanguageChoice::Fixed(Lang::En),
+            digits: order_number,
             order_number,
             cancel: Cancel::default(),
         };

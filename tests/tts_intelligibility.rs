@@ -52,6 +52,7 @@ fn whisper_understands_piper_english_and_hears_the_mandarin_voice() {
     let auto = AsrOptions {
         language: LanguageChoice::Auto,
         prompt: None,
+        digits: false,
     };
 
     // Piper's default output is repeatable and keeps sentence-final consonants: every word is heard.

@@ -115,6 +115,7 @@ fn whisper_base_understands_the_kokoro_mandarin_voice() {
     let options = AsrOptions {
         language: LanguageChoice::Fixed(Lang::Zh),
         prompt: None,
+        digits: false,
     };
     let (mut errors, mut total) = (0, 0);
     let mut scored = Vec::new();

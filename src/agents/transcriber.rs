@@ -81,6 +81,7 @@ impl SideTranscriber {
                 take: self.next_take,
                 audio: utterance.audio,
                 language: self.language,
+                digits: false,
                 order_number: false,
                 cancel: Cancel::default(),
             };

@@ -174,6 +174,7 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
             None => LanguageChoice::Auto,
         },
         prompt: None,
+        digits: false,
     };
     // Warm-up: the first inference allocates.
     asr.transcribe(&takes[0].audio, &opts)?;
@@ -202,7 +203,7 @@ pub fn run(config: &Config, args: AsrTakesArgs) -> Result<()> {
             reference_words += reference.len();
             format!("{e}/{}", reference.len())
         });
-        let first = asr.first_audio_ctx(t.audio_secs);
+        let first = asr.first_audio_ctx(t.audio_secs, opts.digits);
         let ctx = if t.retried {
             format!("{first}→{}", t.audio_ctx)
         } else {

@@ -325,6 +325,7 @@ fn bench_asr(args: AsrBenchArgs, config: &Config) -> Result<()> {
     let opts = AsrOptions {
         language: LanguageChoice::Fixed(Lang::En),
         prompt: None,
+        digits: false,
     };
     println!(
         "{:<16} {:<10} {:>9} {:>9} {:>7} {:>9}  text",

@@ -118,6 +118,7 @@ fn prove_whisper(models_dir: &Path, spec: &ModelSpec, config: &Config) -> Result
     let opts = AsrOptions {
         language: LanguageChoice::Fixed(kefu::lang::Lang::En),
         prompt: None,
+        digits: false,
     };
     let t = engine
         .transcribe(&samples, &opts)

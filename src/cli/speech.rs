@@ -44,6 +44,7 @@ pub fn transcribe(args: TranscribeArgs, config: &Config) -> Result<()> {
     let opts = AsrOptions {
         language,
         prompt: args.prompt,
+        digits: false,
     };
     let t = engine
         .transcribe(&samples, &opts)

@@ -170,6 +170,7 @@ impl Engines {
                 take,
                 audio,
                 language,
+                digits,
                 order_number,
                 cancel,
             } => {
@@ -181,6 +182,7 @@ impl Engines {
                 let opts = AsrOptions {
                     language,
                     prompt: None,
+                    digits,
                 };
                 let result = self.asr.transcribe(&audio, &opts).map_err(|e| {
                     tracing::warn!(%turn, "ASR failed: {e}");

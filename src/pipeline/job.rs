@@ -34,13 +34,14 @@ pub enum Job {
     /// Open the conversation and write the greeting.
     Greet { spec: CallSpec },
     /// Recognise an utterance (16 kHz). A cancelled one is skipped without output: the session has moved on
-    /// to a newer take of the turn, or the call is over. `order_number`: the caller was asked for one, so
-    /// also look up whether the text names an order the shop holds.
+    /// to a newer take of the turn, or the call is over. `digits`: the caller was asked for a number;
+    /// `order_number`: for an order number, so also look up whether the text names an order the shop holds.
     Transcribe {
         turn: TurnId,
         take: u32,
         audio: Vec<f32>,
         language: LanguageChoice,
+        digits: bool,
         order_number: bool,
         cancel: Cancel,
     },

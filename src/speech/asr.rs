@@ -102,6 +102,10 @@ pub struct AsrOptions {
     pub language: LanguageChoice,
     /// Text that conditions the decoder (vocabulary, style). Mandarin gets a simplified-Chinese prompt by default.
     pub prompt: Option<String>,
+    /// The caller is reading out digits (an order or phone number): the first pass skips the fitted window,
+    /// on which Whisper often repeats the last digit group ("… 1 2 3 4 1 2 3 4 1 2 3"), and starts at twice it,
+    /// where the retry would have gone anyway.
+    pub digits: bool,
 }
 
 impl Default for AsrOptions {
@@ -109,6 +113,7 @@ impl Default for AsrOptions {
         Self {
             language: LanguageChoice::Auto,
             prompt: None,
+            digits: false,
         }
     }
 }
@@ -227,12 +232,12 @@ impl AsrEngine {
         self.multilingual
     }
 
-    /// Encoder frames of the first pass over `secs` of audio (1500 = the full window).
-    pub fn first_audio_ctx(&self, secs: f32) -> usize {
-        if self.fit_context {
-            fitted_audio_ctx(secs)
-        } else {
-            FULL_AUDIO_CTX
+    /// Encoder frames of the first pass over `secs` of audio (1500 = the full window), read out as digits or not.
+    pub fn first_audio_ctx(&self, secs: f32, digits: bool) -> usize {
+        match (self.fit_context, digits) {
+            (false, _) => FULL_AUDIO_CTX,
+            (true, false) => fitted_audio_ctx(secs),
+            (true, true) => (fitted_audio_ctx(secs) * 2).min(FULL_AUDIO_CTX),
         }
     }
 
@@ -263,7 +268,7 @@ impl AsrEngine {
                 .clone()
                 .or_else(|| (lang == Lang::Zh).then(|| ZH_SIMPLIFIED_PROMPT.to_string()))
         };
-        let audio_ctx = self.first_audio_ctx(audio_secs);
+        let audio_ctx = self.first_audio_ctx(audio_secs, opts.digits);
         let mut req = greedy::Request {
             samples: samples_16k,
             lang: match opts.language {
