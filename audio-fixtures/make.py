@@ -451,7 +451,7 @@ def verify(chosen, tmp, model_en):
                                      capture_output=True, text=True, env=env)
                 heard[model] = out.stdout.strip() if out.returncode == 0 else "ERROR " + first_line(out.stderr)
                 if "guard tripped" in out.stderr:
-                    # The fast, utterance-sized decode looped and was redone on a full window: slow in a call.
+                    # The fast, utterance-sized decode looped and was redone on a wider window: slower in a call.
                     heard[model] += "   [slow: sized-context decode looped, retried]"
             nlu = subprocess.run([kefu, "nlu", "parse", heard["base"] or "-"], capture_output=True, text=True,
                                  env=env, cwd=REPO)

@@ -137,11 +137,7 @@ impl<'a> Fetcher<'a> {
                         path,
                         size,
                         actual,
-                        expected: format!(
-                            "{:?} / {} ({reason})",
-                            f.size,
-                            f.sha256.as_deref().unwrap_or("")
-                        ),
+                        expected: format!("{} ({reason})", f.pinned()),
                     });
                 }
             }

@@ -121,6 +121,22 @@ impl FileSpec {
     pub fn pinned_size(&self) -> Option<u64> {
         self.size.filter(|&s| s > 0)
     }
+
+    /// What the manifest pins, for messages: `"N bytes"`, `"sha256 …"`, both, or `"nothing"`.
+    pub fn pinned(&self) -> String {
+        let pins: Vec<String> = [
+            self.pinned_size().map(|s| format!("{s} bytes")),
+            self.pinned_sha256().map(|s| format!("sha256 {s}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if pins.is_empty() {
+            "nothing".into()
+        } else {
+            pins.join(" with ")
+        }
+    }
 }
 
 impl Manifest {
@@ -257,5 +273,21 @@ file = [{ path = "f" }]
 "#;
         let err = Manifest::parse(text).unwrap_err().to_string();
         assert!(err.contains("unknown package b"), "{err}");
+    }
+
+    #[test]
+    fn pins_are_described_without_debug_formatting() {
+        let spec = |size, sha256: Option<&str>| FileSpec {
+            path: "model.onnx".into(),
+            size,
+            sha256: sha256.map(str::to_string),
+        };
+        assert_eq!(spec(Some(12), None).pinned(), "12 bytes");
+        assert_eq!(spec(None, Some("ab")).pinned(), "sha256 ab");
+        assert_eq!(
+            spec(Some(12), Some("ab")).pinned(),
+            "12 bytes with sha256 ab"
+        );
+        assert_eq!(spec(Some(0), Some("")).pinned(), "nothing");
     }
 }

@@ -49,7 +49,12 @@ pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
         )
         .map_err(wrap)?;
         tx.commit().map_err(wrap)?;
-        tracing::info!(version, name, "applied database migration");
+        // Upgrading a database that holds data is news; creating one (every replay, every test) is not.
+        if applied.is_empty() {
+            tracing::debug!(version, name, "created database schema");
+        } else {
+            tracing::info!(version, name, "applied database migration");
+        }
     }
     Ok(())
 }
