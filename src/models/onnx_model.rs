@@ -123,19 +123,23 @@ impl<'a> Model<'a> {
         out
     }
 
-    /// The nodes `targets` need, in graph order, and the values they read that no node among them makes
-    /// (graph inputs, initialisers, and any value in `stop`, where the walk ends).
-    fn needed_for<'s>(
-        &'s self,
-        targets: &[&'s str],
-        stop: &HashSet<&str>,
-    ) -> (BTreeSet<usize>, HashSet<&'s str>) {
-        let producer: HashMap<&str, usize> = self
-            .nodes
+    /// Which node makes each value.
+    fn producers(&self) -> HashMap<&str, usize> {
+        self.nodes
             .iter()
             .enumerate()
             .flat_map(|(i, n)| n.outputs.iter().map(move |o| (o.as_str(), i)))
-            .collect();
+            .collect()
+    }
+
+    /// The nodes `targets` need, in graph order, and the values they read that no node among them makes
+    /// (graph inputs, initialisers, and any value in `stop`, where the walk ends). `producer`: [`Self::producers`].
+    fn needed_for<'s>(
+        &'s self,
+        producer: &HashMap<&str, usize>,
+        targets: &[&'s str],
+        stop: &HashSet<&str>,
+    ) -> (BTreeSet<usize>, HashSet<&'s str>) {
         let mut nodes = BTreeSet::new();
         let mut leaves = HashSet::new();
         let mut todo: Vec<&'s str> = targets.to_vec();
@@ -189,17 +193,14 @@ pub(super) fn float_value_info(number: u32, name: &str) -> Vec<u8> {
 /// and the second can be run on any slice of `boundary` the model allows (Piper's vocoder on a few frames).
 pub fn split(model: &[u8], boundary: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     let m = Model::parse(model)?;
-    if !m
-        .nodes
-        .iter()
-        .any(|n| n.outputs.iter().any(|o| o == boundary))
-    {
+    let producer = m.producers();
+    if !producer.contains_key(boundary) {
         return Err(format!("no node computes {boundary}"));
     }
     let stop: HashSet<&str> = HashSet::from([boundary]);
     let (mut first_outputs, mut second_outputs) = (Vec::new(), Vec::new());
     for (name, raw) in &m.outputs {
-        let (_, leaves) = m.needed_for(&[name.as_str()], &stop);
+        let (_, leaves) = m.needed_for(&producer, &[name.as_str()], &stop);
         if leaves.contains(boundary) {
             second_outputs.push((name.as_str(), *raw));
         } else {
@@ -214,7 +215,7 @@ pub fn split(model: &[u8], boundary: &str) -> Result<(Vec<u8>, Vec<u8>), String>
         if boundary_as == GRAPH_OUTPUT {
             targets.push(boundary);
         }
-        let (needed, leaves) = m.needed_for(&targets, stop);
+        let (needed, leaves) = m.needed_for(&producer, &targets, stop);
         let nodes: Vec<&Node<'_>> = needed.iter().map(|&i| &m.nodes[i]).collect();
         let made: HashSet<&str> = nodes
             .iter()
@@ -252,7 +253,7 @@ pub(super) mod test_model {
     use super::super::protobuf::{put_bytes_field, put_varint_field};
 
     /// `ValueInfoProto` of a float tensor of rank 3 with free dimensions.
-    pub(in crate::models) fn float_info(name: &str) -> Vec<u8> {
+    fn float_info(name: &str) -> Vec<u8> {
         let mut shape = Vec::new();
         for _ in 0..3 {
             let mut dim = Vec::new();

@@ -266,8 +266,9 @@ impl Engines {
             if cancel.is_cancelled() {
                 return false;
             }
+            // A reply has one voice, so the first piece's rate is the reply's.
             let converter = match &mut resampler {
-                Some(r) if r.from_rate() == piece.sample_rate => r,
+                Some(r) => r,
                 slot => match Resampler::new(piece.sample_rate, SAMPLE_RATE) {
                     Ok(r) => slot.insert(r),
                     Err(e) => {
