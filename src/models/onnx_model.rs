@@ -69,6 +69,11 @@ impl<'a> Model<'a> {
         Ok(m)
     }
 
+    /// The names of the graph's outputs, in order.
+    pub(super) fn output_names(&self) -> impl Iterator<Item = &str> {
+        self.outputs.iter().map(|(name, _)| name.as_str())
+    }
+
     /// The model as rewritten: its nodes, the initialisers they use plus `new_tensors` (encoded fields), and
     /// its outputs plus `new_outputs`.
     pub(super) fn encode(&self, new_tensors: &[u8], new_outputs: &[u8]) -> Vec<u8> {

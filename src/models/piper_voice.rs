@@ -18,6 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::onnx_model;
+use super::protobuf::{fields, put_bytes_field};
 
 /// The voice's text → latent-frames part (encoder, durations, flow): phoneme ids in, latent frames and
 /// phoneme durations out.
@@ -105,7 +106,7 @@ pub fn prepare_piper_voice(
             appended.extend(metadata_entry(key, value));
         }
     }
-    let graph = read_graph_bytes(&model_bytes).map_err(|reason| PiperVoiceError::Onnx {
+    let graph = read_graph(&model_bytes).map_err(|reason| PiperVoiceError::Onnx {
         path: onnx.to_path_buf(),
         reason,
     })?;
@@ -191,15 +192,16 @@ pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>, PiperVoice
     })
 }
 
-const METADATA_FIELD: u64 = 14;
-const GRAPH_FIELD: u64 = 7;
-const GRAPH_NODE_FIELD: u64 = 1;
-const GRAPH_OUTPUT_FIELD: u64 = 12;
-const NODE_OUTPUT_FIELD: u64 = 2;
-const NODE_OP_TYPE_FIELD: u64 = 4;
-const VALUE_INFO_NAME_FIELD: u64 = 1;
+/// `ModelProto.metadata_props`.
+const METADATA_FIELD: u32 = 14;
+/// `ModelProto.graph`.
+const GRAPH_FIELD: u32 = 7;
+/// `GraphProto.output`.
+const GRAPH_OUTPUT_FIELD: u32 = 12;
+/// `ValueInfoProto.name`.
+const VALUE_INFO_NAME_FIELD: u32 = 1;
 
-/// What [`read_graph_bytes`] finds in a model's graph.
+/// What [`read_graph`] finds in a model's graph.
 #[derive(Debug, Default)]
 struct GraphSummary {
     /// The graph's output names.
@@ -218,191 +220,58 @@ impl GraphSummary {
     }
 }
 
-/// Calls `f(field, bytes)` for every length-delimited field of a serialized message.
-fn for_each_len_field(
-    bytes: &[u8],
-    mut f: impl FnMut(u64, &[u8]) -> Result<(), String>,
-) -> Result<(), String> {
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let tag = read_varint(bytes, &mut pos)?;
-        match tag & 7 {
-            WIRE_VARINT => {
-                read_varint(bytes, &mut pos)?;
-            }
-            WIRE_FIXED64 => pos = skip(bytes, pos, 8)?,
-            WIRE_FIXED32 => pos = skip(bytes, pos, 4)?,
-            WIRE_LEN => {
-                let len = usize::try_from(read_varint(bytes, &mut pos)?)
-                    .map_err(|_| "field length overflows".to_string())?;
-                let end = skip(bytes, pos, len)?;
-                f(tag >> 3, &bytes[pos..end])?;
-                pos = end;
-            }
-            other => return Err(format!("unsupported wire type {other} at byte {pos}")),
-        }
-    }
-    Ok(())
-}
-
 /// Reads the graph outputs and `Ceil` node outputs of a serialized `ModelProto` (every `graph` field, merged as
 /// protobuf does).
-fn read_graph_bytes(bytes: &[u8]) -> Result<GraphSummary, String> {
-    let mut summary = GraphSummary::default();
-    for_each_len_field(bytes, |field, graph| {
-        if field != GRAPH_FIELD {
-            return Ok(());
-        }
-        for_each_len_field(graph, |field, item| {
-            match field {
-                GRAPH_NODE_FIELD => {
-                    let (mut op, mut first_output) = (String::new(), None);
-                    for_each_len_field(item, |field, value| {
-                        let text = || String::from_utf8_lossy(value).into_owned();
-                        match field {
-                            NODE_OUTPUT_FIELD if first_output.is_none() => {
-                                first_output = Some(text())
-                            }
-                            NODE_OP_TYPE_FIELD => op = text(),
-                            _ => {}
-                        }
-                        Ok(())
-                    })?;
-                    if op == "Ceil"
-                        && let Some(output) = first_output
-                    {
-                        summary.ceil_outputs.push(output);
-                    }
-                }
-                GRAPH_OUTPUT_FIELD => for_each_len_field(item, |field, value| {
-                    if field == VALUE_INFO_NAME_FIELD {
-                        summary
-                            .outputs
-                            .push(String::from_utf8_lossy(value).into_owned());
-                    }
-                    Ok(())
-                })?,
-                _ => {}
-            }
-            Ok(())
-        })
-    })?;
-    Ok(summary)
+fn read_graph(bytes: &[u8]) -> Result<GraphSummary, String> {
+    let model = onnx_model::Model::parse(bytes)?;
+    Ok(GraphSummary {
+        outputs: model.output_names().map(str::to_string).collect(),
+        ceil_outputs: model
+            .nodes
+            .iter()
+            .filter(|n| n.op_type == "Ceil")
+            .filter_map(|n| n.outputs.first().cloned())
+            .collect(),
+    })
 }
 
 /// A serialized `graph { output { name } }` fragment that, appended to a model, adds `name` as a graph output.
 fn graph_output(name: &str) -> Vec<u8> {
     let mut value_info = Vec::new();
-    write_string_field(&mut value_info, VALUE_INFO_NAME_FIELD, name);
+    put_bytes_field(&mut value_info, VALUE_INFO_NAME_FIELD, name.as_bytes());
     let mut graph = Vec::new();
-    write_varint(&mut graph, (GRAPH_OUTPUT_FIELD << 3) | WIRE_LEN);
-    write_varint(&mut graph, value_info.len() as u64);
-    graph.extend(value_info);
+    put_bytes_field(&mut graph, GRAPH_OUTPUT_FIELD, &value_info);
     let mut field = Vec::new();
-    write_varint(&mut field, (GRAPH_FIELD << 3) | WIRE_LEN);
-    write_varint(&mut field, graph.len() as u64);
-    field.extend(graph);
+    put_bytes_field(&mut field, GRAPH_FIELD, &graph);
     field
 }
-const WIRE_VARINT: u64 = 0;
-const WIRE_FIXED64: u64 = 1;
-const WIRE_LEN: u64 = 2;
-const WIRE_FIXED32: u64 = 5;
 
-/// Walks the top-level fields of a serialized `ModelProto`, decoding only `metadata_props`.
+/// Reads the `metadata_props` entries (`StringStringEntryProto { key = 1, value = 2 }`) of a serialized
+/// `ModelProto`.
 fn read_metadata_bytes(bytes: &[u8]) -> Result<BTreeMap<String, String>, String> {
     let mut metadata = BTreeMap::new();
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let tag = read_varint(bytes, &mut pos)?;
-        match tag & 7 {
-            WIRE_VARINT => {
-                read_varint(bytes, &mut pos)?;
+    for field in fields(bytes)?.iter().filter(|f| f.number == METADATA_FIELD) {
+        let (mut key, mut value) = (String::new(), String::new());
+        for part in fields(field.bytes()?)? {
+            let text = String::from_utf8_lossy(part.bytes()?).into_owned();
+            match part.number {
+                1 => key = text,
+                2 => value = text,
+                _ => {}
             }
-            WIRE_FIXED64 => pos = skip(bytes, pos, 8)?,
-            WIRE_FIXED32 => pos = skip(bytes, pos, 4)?,
-            WIRE_LEN => {
-                let len = usize::try_from(read_varint(bytes, &mut pos)?)
-                    .map_err(|_| "field length overflows".to_string())?;
-                let end = skip(bytes, pos, len)?;
-                if tag >> 3 == METADATA_FIELD {
-                    let (key, value) = read_entry(&bytes[pos..end])?;
-                    metadata.insert(key, value);
-                }
-                pos = end;
-            }
-            other => return Err(format!("unsupported wire type {other} at byte {pos}")),
         }
+        metadata.insert(key, value);
     }
     Ok(metadata)
 }
 
-fn read_entry(bytes: &[u8]) -> Result<(String, String), String> {
-    let (mut key, mut value) = (String::new(), String::new());
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let tag = read_varint(bytes, &mut pos)?;
-        if tag & 7 != WIRE_LEN {
-            return Err("metadata entry has a non-string field".into());
-        }
-        let len = usize::try_from(read_varint(bytes, &mut pos)?)
-            .map_err(|_| "metadata length overflows".to_string())?;
-        let end = skip(bytes, pos, len)?;
-        let text = String::from_utf8_lossy(&bytes[pos..end]).into_owned();
-        match tag >> 3 {
-            1 => key = text,
-            2 => value = text,
-            _ => {}
-        }
-        pos = end;
-    }
-    Ok((key, value))
-}
-
-fn skip(bytes: &[u8], pos: usize, len: usize) -> Result<usize, String> {
-    pos.checked_add(len)
-        .filter(|&end| end <= bytes.len())
-        .ok_or_else(|| format!("truncated at byte {pos}"))
-}
-
-fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes
-            .get(*pos)
-            .ok_or_else(|| format!("truncated varint at byte {pos}"))?;
-        *pos += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(format!("varint too long at byte {pos}"))
-}
-
-fn write_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn write_string_field(out: &mut Vec<u8>, field: u64, text: &str) {
-    write_varint(out, (field << 3) | WIRE_LEN);
-    write_varint(out, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
-}
-
-/// One serialized `metadata_props` entry (`StringStringEntryProto { key = 1, value = 2 }`).
+/// One serialized `metadata_props` entry.
 fn metadata_entry(key: &str, value: &str) -> Vec<u8> {
     let mut entry = Vec::new();
-    write_string_field(&mut entry, 1, key);
-    write_string_field(&mut entry, 2, value);
-    let mut field = Vec::with_capacity(entry.len() + 4);
-    write_varint(&mut field, (METADATA_FIELD << 3) | WIRE_LEN);
-    write_varint(&mut field, entry.len() as u64);
-    field.extend(entry);
+    put_bytes_field(&mut entry, 1, key.as_bytes());
+    put_bytes_field(&mut entry, 2, value.as_bytes());
+    let mut field = Vec::new();
+    put_bytes_field(&mut field, METADATA_FIELD, &entry);
     field
 }
 
@@ -444,7 +313,7 @@ mod tests {
         assert!(
             read_metadata_bytes(&model)
                 .unwrap_err()
-                .contains("truncated")
+                .contains("past the end")
         );
     }
 
@@ -452,28 +321,22 @@ mod tests {
     fn durations_output_is_found_and_added_once() {
         // graph { node { output: "/Ceil_output_0", op_type: "Ceil" } output { name: "output" } }
         let mut node = Vec::new();
-        write_string_field(&mut node, NODE_OUTPUT_FIELD, "/Ceil_output_0");
-        write_string_field(&mut node, NODE_OP_TYPE_FIELD, "Ceil");
-        let mut graph = Vec::new();
-        write_varint(&mut graph, (GRAPH_NODE_FIELD << 3) | WIRE_LEN);
-        write_varint(&mut graph, node.len() as u64);
-        graph.extend(node);
+        put_bytes_field(&mut node, 2, b"/Ceil_output_0");
+        put_bytes_field(&mut node, 4, b"Ceil");
         let mut output = Vec::new();
-        write_string_field(&mut output, VALUE_INFO_NAME_FIELD, "output");
-        write_varint(&mut graph, (GRAPH_OUTPUT_FIELD << 3) | WIRE_LEN);
-        write_varint(&mut graph, output.len() as u64);
-        graph.extend(output);
+        put_bytes_field(&mut output, VALUE_INFO_NAME_FIELD, b"output");
+        let mut graph = Vec::new();
+        put_bytes_field(&mut graph, 1, &node);
+        put_bytes_field(&mut graph, GRAPH_OUTPUT_FIELD, &output);
         let mut model = vec![0x08, 0x08];
-        write_varint(&mut model, (GRAPH_FIELD << 3) | WIRE_LEN);
-        write_varint(&mut model, graph.len() as u64);
-        model.extend(graph);
+        put_bytes_field(&mut model, GRAPH_FIELD, &graph);
 
-        let summary = read_graph_bytes(&model).unwrap();
+        let summary = read_graph(&model).unwrap();
         assert_eq!(summary.outputs, ["output"]);
         let durations = summary.durations_output().unwrap();
         assert_eq!(durations, "/Ceil_output_0");
         model.extend(graph_output(&durations));
-        let merged = read_graph_bytes(&model).unwrap();
+        let merged = read_graph(&model).unwrap();
         assert_eq!(merged.outputs, ["output", "/Ceil_output_0"]);
     }
 
