@@ -26,7 +26,8 @@ pub struct SayArgs {
     voice: Option<String>,
 }
 
-/// Synthesises `args.text` sentence by sentence, writes the WAV and prints timings on stderr.
+/// Synthesises `args.text` sentence by sentence (any failing sentence is an error), writes the WAV and prints
+/// timings on stderr.
 pub fn run(config: &Config, args: SayArgs) -> Result<()> {
     let lang = args
         .lang
@@ -47,18 +48,18 @@ pub fn run(config: &Config, args: SayArgs) -> Result<()> {
     let load_secs = loading.elapsed().as_secs_f64();
 
     let start = Instant::now();
-    let mut first_audio = None;
+    let mut first_sentence = None;
     let (mut samples, mut sample_rate, mut sentences) =
         (Vec::new(), engine.voice(lang).sample_rate(), 0);
     for chunk in engine.speak(&args.text, lang) {
         let chunk = chunk?;
-        first_audio.get_or_insert_with(|| start.elapsed().as_secs_f64());
+        first_sentence.get_or_insert_with(|| start.elapsed().as_secs_f64());
         sample_rate = chunk.sample_rate;
         samples.extend(chunk.samples);
         sentences += 1;
     }
     let synth_secs = start.elapsed().as_secs_f64();
-    let Some(first_audio) = first_audio else {
+    let Some(first_sentence) = first_sentence else {
         bail!("nothing to say: the text has no words");
     };
     let pcm = Pcm {
@@ -73,7 +74,7 @@ pub fn run(config: &Config, args: SayArgs) -> Result<()> {
         args.output.display()
     );
     eprintln!(
-        "load {load_secs:.3} s, time to first audio {first_audio:.3} s, synthesis {synth_secs:.3} s, RTF {:.3}",
+        "load {load_secs:.3} s, first sentence ready after {first_sentence:.3} s, synthesis {synth_secs:.3} s, RTF {:.3}",
         synth_secs / audio_secs.max(f64::EPSILON)
     );
     Ok(())
