@@ -194,7 +194,8 @@ pub struct TtsConfig {
     pub kokoro_pace: f32,
     /// Speaking rate multiplier (1.0 = the voice's natural rate).
     pub speed: f32,
-    /// CPU threads for synthesis.
+    /// CPU threads per synthesis; 0 (default): one per CPU core. A voice synthesises one sentence at a time and
+    /// its threads sleep rather than spin when idle, so they speed a reply up without slowing recognition down.
     pub threads: usize,
     /// espeak-ng phoneme data (Debian package `espeak-ng-data`), used by espeak and to phonemize Piper voices.
     pub espeak_data: PathBuf,
@@ -217,7 +218,7 @@ impl Default for TtsConfig {
             kokoro_voice: "zf_xiaobei".into(),
             kokoro_pace: 1.0,
             speed: 1.0,
-            threads: 1,
+            threads: 0,
             espeak_data: PathBuf::from("/usr/lib/x86_64-linux-gnu/espeak-ng-data"),
             noise_scale: 0.0,
             noise_scale_w: 0.0,

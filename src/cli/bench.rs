@@ -165,7 +165,7 @@ fn bench_tts(config: &Config, args: TtsBenchArgs) -> Result<()> {
     .collect();
     println!(
         "{} thread(s) per synthesis, {} timed run(s) after 1 warm-up; load average before: {}",
-        tts.threads,
+        kefu::speech::onnx::thread_count(tts.threads),
         args.runs,
         load_average()
     );

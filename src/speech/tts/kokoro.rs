@@ -96,12 +96,11 @@ impl KokoroVoice {
         let vocab = read_vocab(&vocab_path).map_err(&load_err)?;
         let style = average_styles(&styles).map_err(&load_err)?;
         let env = onnx::environment().map_err(|e| load_err(e.to_string()))?;
-        let session = Session::builder(env)
+        let session = onnx::voice_session(env, threads)
             .and_then(|b| {
                 b.with_optimization_level(GraphOptimizationLevel::All)
                     .map_err(Into::into)
             })
-            .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
             .and_then(|mut b| b.commit_from_file(&model))
             .map_err(|e| load_err(format!("{}: {e}", model.display())))?;
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();

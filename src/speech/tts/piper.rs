@@ -121,8 +121,7 @@ impl PiperVoice {
 
         let env = onnx::environment().map_err(|e| load_err(e.to_string()))?;
         let open = |path: &Path| {
-            Session::builder(env)
-                .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
+            onnx::voice_session(env, threads)
                 .and_then(|mut b| b.commit_from_file(path))
                 .map_err(|e| load_err(format!("{}: {e}", path.display())))
         };
