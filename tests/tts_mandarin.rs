@@ -81,10 +81,11 @@ fn spoken_form_normalises_both_sides_alike() {
     assert_eq!(edit_distance(&spoken("发货"), &spoken("发火")), 1);
 }
 
-/// With the Mandarin style zf_xiaobei (kokoro-zh, pace 1.0) Whisper base gets 92.8% of the characters
-/// (25/346 errors; worst: 包裹 heard as 保果, 优惠券 as 油味劍); the Japanese style jm_kumo got 78.9%.
+/// With the Mandarin style zf_xiaobei (kokoro-zh, pace 1.0) Whisper base gets 92.8% of the characters with one
+/// synthesis thread, 93.6% with two (25 and 22 of 346 errors; worst: 优惠券 heard as 油味线, 请拨打 as 新波打); the
+/// Japanese style jm_kumo got 78.9%.
 #[test]
-#[ignore = "slow: about 8 min in a debug build on a loaded 2-core machine (release not measured); run with --ignored"]
+#[ignore = "slow: about 8 min in a debug build on a loaded 2-core machine, 50 s in release; run with --ignored"]
 fn whisper_base_understands_the_kokoro_mandarin_voice() {
     let cfg = Config::load(None).unwrap();
     let models = &cfg.models.dir;

@@ -11,12 +11,16 @@
 //! ([`KokoroVoice::with_pace`]).
 //!
 //! Speed: the vocoder's convolutions take ~80% of the time, and the cost follows the length of the audio the
-//! model generates: about 0.5 CPU-seconds per second of it on one AVX-512 core (all float32: 0.75).
-//! Each inference also generates ~0.4 s of silence before the speech and ~1 s after it (zf_xiaobei; trimmed
-//! here), so short pieces pay for it. Two ways around it were measured and dropped: capping the predicted
-//! durations of the edge tokens saves 7–15% but changes the spoken part too; cutting the model after its text
-//! side and vocoding only the frames that hold speech saves 30% but costs Whisper 4–7 points of Mandarin
-//! accuracy, because the decoder's instance norms take their statistics over every frame, silence included.
+//! model generates: about 0.5 CPU-seconds per second of it on one AVX-512 core (all float32: 0.75). A third of
+//! it is the 12 float convolutions of the harmonic source (`noise_res`), which int8 would make 4x cheaper but
+//! which carry the pitch: in int8 they cost Whisper 1–7 points of Mandarin accuracy, with or without
+//! per-channel equalisation of their activations (SmoothQuant-style) and calibrated on either voice family.
+//! Each inference also generates ~0.5 s of silence before the speech and ~1 s after it (the leading pad and the
+//! last tone mark get 19 and 29 frames of 25 ms; trimmed here), so short pieces pay for it. Two ways around it
+//! were measured and dropped: capping the predicted durations (at 6 frames: 68% accuracy; the first and last
+//! syllables are swallowed); cutting the model after its text side and vocoding only the frames that hold
+//! speech saves 30% but costs Whisper 4–7 points, because the decoder's instance norms take their statistics
+//! over every frame, silence included.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
