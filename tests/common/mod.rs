@@ -19,6 +19,13 @@ use kefu::speech::vad::{self, VadModel};
 use kefu::store::Store;
 use kefu::store::seed::{self, DEFAULT_SEED_DAY};
 
+/// Whether `text` gives the delivery day a live server's store seeded as "tomorrow" on `seeded`: "tomorrow", or
+/// "today" once midnight has passed since (the store fixes relative dates when it creates its database).
+pub fn says_seeded_tomorrow(text: &str, seeded: chrono::NaiveDate) -> bool {
+    text.contains("tomorrow")
+        || (text.contains("today") && chrono::Local::now().date_naive() > seeded)
+}
+
 /// "Now" in every test: 10:30 on the seed day.
 pub fn now() -> NaiveDateTime {
     DEFAULT_SEED_DAY.and_hms_opt(10, 30, 0).unwrap()
