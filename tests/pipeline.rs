@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::voice_engines;
+use kefu::call::ListenMode;
 use kefu::config::Config;
 use kefu::dialogue::Channel;
 use kefu::lang::Lang;
@@ -277,8 +278,14 @@ fn the_engines_confirm_an_order_number_only_when_asked_for_one() {
             take: 1,
             audio: audio.clone(),
             language: LanguageChoice::Fixed(Lang::En),
-            digits: order_number,
-            order_number,
+            listen: if order_number {
+                ListenMode::Digits {
+                    whole: 8,
+                    order_number,
+                }
+            } else {
+                ListenMode::Open
+            },
             cancel: Cancel::default(),
         };
         let mut outputs = Vec::new();

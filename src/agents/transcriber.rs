@@ -81,8 +81,7 @@ impl SideTranscriber {
                 take: self.next_take,
                 audio: utterance.audio,
                 language: self.language,
-                digits: false,
-                order_number: false,
+                listen: ListenMode::Open,
                 cancel: Cancel::default(),
             };
             if let Err((rejected, _)) = self.engines.workers().submit(job, self.results_tx.clone())

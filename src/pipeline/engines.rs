@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use crate::audio::resample::Resampler;
-use crate::call::CallConfig;
+use crate::call::{CallConfig, ListenMode};
 use crate::config::Config;
 use crate::dialogue::DialogueEngine;
 use crate::speech::asr::{AsrEngine, AsrOptions, LanguageChoice, SAMPLE_RATE};
@@ -170,8 +170,7 @@ impl Engines {
                 take,
                 audio,
                 language,
-                digits,
-                order_number,
+                listen,
                 cancel,
             } => {
                 if cancel.is_cancelled() {
@@ -182,16 +181,21 @@ impl Engines {
                 let opts = AsrOptions {
                     language,
                     prompt: None,
-                    digits,
+                    digits: matches!(listen, ListenMode::Digits { .. }),
                 };
                 let result = self.asr.transcribe(&audio, &opts).map_err(|e| {
                     tracing::warn!(%turn, "ASR failed: {e}");
                     e.to_string()
                 });
-                let known_order = order_number
-                    && result
-                        .as_ref()
-                        .is_ok_and(|t| self.dialogue.names_known_order(&t.text));
+                let known_order = matches!(
+                    listen,
+                    ListenMode::Digits {
+                        order_number: true,
+                        ..
+                    }
+                ) && result
+                    .as_ref()
+                    .is_ok_and(|t| self.dialogue.names_known_order(&t.text));
                 emit(done(JobOutput::Transcript {
                     turn,
                     take,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::call::{ReplyId, TurnId};
+use crate::call::{ListenMode, ReplyId, TurnId};
 use crate::dialogue::{Conversation, Reply, UserInput};
 use crate::lang::Lang;
 use crate::speech::asr::{LanguageChoice, Transcript};
@@ -34,15 +34,14 @@ pub enum Job {
     /// Open the conversation and write the greeting.
     Greet { spec: CallSpec },
     /// Recognise an utterance (16 kHz). A cancelled one is skipped without output: the session has moved on
-    /// to a newer take of the turn, or the call is over. `digits`: the caller was asked for a number;
-    /// `order_number`: for an order number, so also look up whether the text names an order the shop holds.
+    /// to a newer take of the turn, or the call is over. `listen`: what the caller was asked for; digits are
+    /// recognised on a wider first window, and an order number is also looked up in the shop.
     Transcribe {
         turn: TurnId,
         take: u32,
         audio: Vec<f32>,
         language: LanguageChoice,
-        digits: bool,
-        order_number: bool,
+        listen: ListenMode,
         cancel: Cancel,
     },
     /// Give a caller turn to the dialogue. The conversation travels with the job and comes back in the result.

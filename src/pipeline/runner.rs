@@ -484,17 +484,12 @@ impl CallRunner {
                     *t != turn
                 });
                 self.transcribing.push((turn, take, cancel.clone()));
-                let (digits, order_number) = match self.session.listen_mode() {
-                    ListenMode::Digits { order_number, .. } => (true, order_number),
-                    _ => (false, false),
-                };
                 self.jobs.push_back(Job::Transcribe {
                     turn,
                     take,
                     audio,
                     language: self.asr_language,
-                    digits,
-                    order_number,
+                    listen: self.session.listen_mode(),
                     cancel,
                 });
             }

@@ -59,7 +59,7 @@ pub fn voice_session(env: &Environment, threads: usize) -> Result<SessionBuilder
     let threads = thread_count(threads);
     Ok(Session::builder(env)?
         .with_intra_threads(threads)?
-        .with_intra_op_spinning(threads == 1)?)
+        .with_intra_op_spinning(false)?)
 }
 
 /// The threads a `threads` setting means: itself, or one per CPU core for 0.
